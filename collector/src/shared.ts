@@ -1,0 +1,185 @@
+/**
+ * Wire types shared by the collector, the SDKs, the dashboard and the tests: API payloads,
+ * the error shape and the live-message union. Defined once here and imported as types
+ * elsewhere (`import type { … } from '@refline/collector/shared'`).
+ */
+
+export type Mode = 'live' | 'test'
+
+export type ErrorCode =
+  | 'invalid_request'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'rate_limited'
+  | 'payload_too_large'
+  | 'internal'
+
+/** The one error body every 4xx/5xx answer carries. */
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; field?: string }
+}
+
+/** Per-currency sums in minor units, e.g. `{ USD: 4900 }`. */
+export type Money = Record<string, number>
+
+export interface Totals {
+  clicks: number
+  unique_clicks: number
+  signups: number
+  conversions: number
+  refunds: number
+  revenue: Money
+  commission: Money
+}
+
+export interface AffiliateRef {
+  id: string
+  code: string
+}
+
+export type CommissionStatus = 'pending' | 'approved' | 'on_hold' | 'paid' | 'reversed' | 'rejected'
+
+/** Commission rule: percent of the amount (up to two decimals) or a flat amount per conversion. */
+export type CommissionRule =
+  | { type: 'percent'; percent: number }
+  | { type: 'flat'; amount: number; currency: string }
+
+export interface ProgramSettings {
+  name: string
+  currency: string
+  cookie_days: number
+  attribution: 'last_click' | 'first_click'
+  commission: CommissionRule
+  /** 0 = first conversion only, null = forever. */
+  recurring_months: number | null
+  hold_days: number
+  bonus: { amount: number; currency: string; within_hours: number } | null
+  landing_url: string | null
+  allowed_origins: string[]
+}
+
+export interface Program extends ProgramSettings {
+  id: string
+  created_at: string
+}
+
+export interface ProgramCreated {
+  program: Program
+  keys: { publishable: string; secret: string; test_publishable: string; test_secret: string }
+}
+
+export interface Affiliate {
+  id: string
+  code: string
+  name: string
+  email: string
+  commission: CommissionRule | null
+  status: 'active' | 'disabled'
+  portal_url: string
+  link: string
+  created_at: string
+}
+
+export interface ClickInput {
+  key: string
+  click_id?: string
+  /** Click id already in the visitor's cookie when a new ref arrives (first-click attribution). */
+  prev_click_id?: string
+  ref: string
+  url: string
+  referrer?: string
+  sub?: string
+}
+
+export interface ClickResult {
+  click_id: string
+  attributed: boolean
+}
+
+export interface SignupInput {
+  event_id?: string
+  customer_id: string
+  click_id?: string
+  ref?: string
+  email?: string
+  occurred_at?: string
+}
+
+export interface SignupResult {
+  signup: { id: string; customer_id: string; affiliate: AffiliateRef | null }
+}
+
+export interface ConversionInput {
+  event_id: string
+  customer_id?: string
+  click_id?: string
+  ref?: string
+  amount: number
+  currency: string
+  occurred_at?: string
+  metadata?: Record<string, string | number | boolean | null>
+}
+
+export interface CommissionSummary {
+  id: string
+  amount: number
+  currency: string
+  status: CommissionStatus
+}
+
+export interface ConversionResult {
+  conversion: {
+    id: string
+    event_id: string
+    affiliate: AffiliateRef | null
+    commission: CommissionSummary | null
+  }
+}
+
+export interface RefundInput {
+  event_id: string
+  conversion_event_id: string
+  /** Omitted = refund whatever is left of the conversion. */
+  amount?: number
+}
+
+export interface RefundResult {
+  refund: { id: string; amount: number; commission: CommissionSummary | null }
+}
+
+export interface SeriesPoint extends Totals {
+  /** Start of the bucket, ISO 8601 in UTC. */
+  t: string
+}
+
+export interface StatsResult {
+  from: string
+  to: string
+  interval: 'hour' | 'day'
+  tz: string
+  mode: Mode
+  totals: Totals
+  series: SeriesPoint[]
+  affiliates: Array<AffiliateRef & { name: string; totals: Totals }>
+}
+
+export type LiveEventType = 'click' | 'signup' | 'conversion' | 'refund' | 'commission' | 'alert'
+
+export type LiveMessage =
+  | { type: 'snapshot'; totals: Totals; mode: Mode }
+  | {
+      type: LiveEventType
+      at: string
+      affiliate: AffiliateRef | null
+      amount?: number
+      currency?: string
+      status?: CommissionStatus
+      message?: string
+      totals: Totals
+    }
+
+export function emptyTotals(): Totals {
+  return { clicks: 0, unique_clicks: 0, signups: 0, conversions: 0, refunds: 0, revenue: {}, commission: {} }
+}
