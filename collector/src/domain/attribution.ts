@@ -1,0 +1,69 @@
+/**
+ * Attribution rules: which affiliate gets credit for a signup or a conversion.
+ * Pure functions of their inputs; the ProgramHub gathers the inputs and stores the outputs.
+ */
+
+export type AttributionModel = 'last_click' | 'first_click'
+
+export interface Touch {
+  clickId: string
+  affiliateId: string | null
+  at: number
+}
+
+export interface AttributionInput {
+  /** The affiliate a known customer already belongs to (kept for recurring revenue). */
+  customer?: { affiliateId: string | null; clickAt: number | null } | null
+  /** The click the event carries, with the first click of the same visitor when known. */
+  click?: { last: Touch; first: Touch | null } | null
+  /** The affiliate named by a `ref` code on the event, when there is no usable click. */
+  refAffiliateId?: string | null
+  model: AttributionModel
+  cookieDays: number
+  /** When the event happened (ms since epoch). */
+  at: number
+}
+
+export interface Attribution {
+  affiliateId: string | null
+  clickId: string | null
+  clickAt: number | null
+  via: 'customer' | 'click' | 'ref' | 'none'
+}
+
+const DAY = 86_400_000
+
+/** True when a click at `clickAt` still credits an event at `at` under a window of `cookieDays`. */
+export function withinWindow(clickAt: number, at: number, cookieDays: number): boolean {
+  return at >= clickAt - 60_000 && at - clickAt <= cookieDays * DAY
+}
+
+/**
+ * Picks the affiliate for an event. A customer attributed at signup keeps its affiliate; otherwise
+ * the click decides (last click, or the visitor's first click when the program says so and it is
+ * still inside the window); otherwise a `ref` code; otherwise nobody.
+ */
+export function attribute(input: AttributionInput): Attribution {
+  const customer = input.customer
+  if (customer?.affiliateId) {
+    return { affiliateId: customer.affiliateId, clickId: null, clickAt: customer.clickAt, via: 'customer' }
+  }
+  const click = input.click
+  if (click) {
+    const candidates = input.model === 'first_click' && click.first ? [click.first, click.last] : [click.last]
+    for (const touch of candidates) {
+      if (touch.affiliateId && withinWindow(touch.at, input.at, input.cookieDays)) {
+        return { affiliateId: touch.affiliateId, clickId: touch.clickId, clickAt: touch.at, via: 'click' }
+      }
+    }
+  }
+  if (input.refAffiliateId) {
+    return {
+      affiliateId: input.refAffiliateId,
+      clickId: click?.last.clickId ?? null,
+      clickAt: null,
+      via: 'ref',
+    }
+  }
+  return { affiliateId: null, clickId: click?.last.clickId ?? null, clickAt: null, via: 'none' }
+}

@@ -1,0 +1,105 @@
+/**
+ * The program's settings and affiliates as the hub needs them, loaded from D1 once and kept in
+ * memory until a route that changes them calls `ProgramHub.invalidate()`.
+ */
+import type { CommissionPlan } from '../domain/commissions'
+import type { CommissionRule, Mode, ProgramSettings } from '../shared'
+
+export interface HubAffiliate {
+  id: string
+  code: string
+  mode: Mode
+  status: 'active' | 'disabled'
+  emailHash: string
+  commission: CommissionRule | null
+}
+
+export interface HubProgram {
+  id: string
+  settings: ProgramSettings
+  byCode: Map<string, HubAffiliate>
+  byId: Map<string, HubAffiliate>
+}
+
+interface ProgramRow {
+  id: string
+  name: string
+  currency: string
+  cookie_days: number
+  attribution: 'last_click' | 'first_click'
+  commission: string
+  recurring_months: number | null
+  hold_days: number
+  bonus: string | null
+  landing_url: string | null
+  allowed_origins: string
+}
+
+export function programSettings(row: ProgramRow): ProgramSettings {
+  return {
+    name: row.name,
+    currency: row.currency,
+    cookie_days: row.cookie_days,
+    attribution: row.attribution,
+    commission: JSON.parse(row.commission) as CommissionRule,
+    recurring_months: row.recurring_months,
+    hold_days: row.hold_days,
+    bonus: row.bonus ? (JSON.parse(row.bonus) as ProgramSettings['bonus']) : null,
+    landing_url: row.landing_url,
+    allowed_origins: JSON.parse(row.allowed_origins) as string[],
+  }
+}
+
+export async function loadProgram(db: D1Database, programId: string): Promise<HubProgram | null> {
+  const [programs, affiliates] = await db.batch([
+    db.prepare('SELECT * FROM programs WHERE id = ?').bind(programId),
+    db
+      .prepare('SELECT id, code, mode, status, email_hash, commission FROM affiliates WHERE program_id = ?')
+      .bind(programId),
+  ])
+  const row = programs?.results[0] as ProgramRow | undefined
+  if (!row) return null
+  const byCode = new Map<string, HubAffiliate>()
+  const byId = new Map<string, HubAffiliate>()
+  for (const a of (affiliates?.results ?? []) as Array<Record<string, string | null>>) {
+    const aff: HubAffiliate = {
+      id: String(a.id),
+      code: String(a.code),
+      mode: a.mode as Mode,
+      status: a.status as HubAffiliate['status'],
+      emailHash: String(a.email_hash),
+      commission: a.commission ? (JSON.parse(a.commission) as CommissionRule) : null,
+    }
+    byCode.set(aff.code, aff)
+    byId.set(aff.id, aff)
+  }
+  return { id: row.id, settings: programSettings(row), byCode, byId }
+}
+
+/**
+ * The affiliate a ref code names, if it may earn in this mode: live events only credit live
+ * affiliates; test events may credit any (so the demo affiliates work with test keys).
+ */
+export function affiliateForRef(
+  program: HubProgram,
+  ref: string | undefined | null,
+  mode: Mode,
+): HubAffiliate | null {
+  if (!ref) return null
+  const aff = program.byCode.get(ref.trim().toLowerCase())
+  if (!aff || aff.status !== 'active') return null
+  if (mode === 'live' && aff.mode !== 'live') return null
+  return aff
+}
+
+export function commissionPlan(program: HubProgram, affiliate: HubAffiliate): CommissionPlan {
+  const s = program.settings
+  return {
+    rule: affiliate.commission ?? s.commission,
+    recurringMonths: s.recurring_months,
+    holdDays: s.hold_days,
+    bonus: s.bonus
+      ? { amount: s.bonus.amount, currency: s.bonus.currency, withinHours: s.bonus.within_hours }
+      : null,
+  }
+}

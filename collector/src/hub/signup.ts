@@ -1,0 +1,107 @@
+/** Plans a signup: attribute the customer once, for every later conversion. */
+import { attribute } from '../domain/attribution'
+import { newId } from '../lib/crypto'
+import type { SignupBody } from '../lib/schemas'
+import type { SignupResult } from '../shared'
+import { rollupStatement } from './d1-writes'
+import type { LocalStore } from './local-store'
+import { affiliateForRef, type HubProgram } from './program-config'
+import { clickTouches } from './touches'
+import type { EventContext, EventPlan, HubResult } from './types'
+
+export function planSignup(
+  db: D1Database,
+  store: LocalStore,
+  program: HubProgram,
+  ctx: EventContext,
+  input: SignupBody & { event_id: string; email_hash: string | null },
+): EventPlan<SignupResult> | HubResult<never> | { replayOf: string } {
+  const existing = store.customer(ctx.mode, input.customer_id)
+  if (existing?.signup_event_id) return { replayOf: existing.signup_event_id }
+
+  const at = input.occurred_at ? Date.parse(input.occurred_at) : ctx.now
+  const touches = clickTouches(store, input.click_id, ctx.mode)
+  const refAff = affiliateForRef(program, input.ref, ctx.mode)
+  const result = attribute({
+    customer: existing ? { affiliateId: existing.affiliate_id, clickAt: existing.click_at } : null,
+    click: touches?.touch ?? null,
+    refAffiliateId: refAff?.id ?? null,
+    model: program.settings.attribution,
+    cookieDays: program.settings.cookie_days,
+    at,
+  })
+  const affiliate = result.affiliateId ? (program.byId.get(result.affiliateId) ?? null) : null
+  const sub = existing?.sub ?? touches?.sub ?? null
+  const id = newId('sgn')
+  const iso = new Date(at).toISOString()
+  const nowIso = new Date(ctx.now).toISOString()
+  const body: SignupResult = {
+    signup: {
+      id,
+      customer_id: input.customer_id,
+      affiliate: affiliate ? { id: affiliate.id, code: affiliate.code } : null,
+    },
+  }
+  const statements = [
+    db
+      .prepare(
+        'INSERT INTO signups (id, program_id, mode, event_id, customer_id, affiliate_id, click_id, sub, occurred_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      )
+      .bind(
+        id,
+        ctx.programId,
+        ctx.mode,
+        input.event_id,
+        input.customer_id,
+        affiliate?.id ?? null,
+        result.clickId,
+        sub,
+        iso,
+        nowIso,
+      ),
+    db
+      .prepare(
+        `INSERT INTO customers (program_id, mode, customer_id, affiliate_id, click_id, sub, email_hash, signed_up_at, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (program_id, mode, customer_id) DO UPDATE SET
+           affiliate_id = COALESCE(customers.affiliate_id, excluded.affiliate_id),
+           click_id = COALESCE(customers.click_id, excluded.click_id), sub = COALESCE(customers.sub, excluded.sub),
+           email_hash = COALESCE(excluded.email_hash, customers.email_hash), signed_up_at = excluded.signed_up_at`,
+      )
+      .bind(
+        ctx.programId,
+        ctx.mode,
+        input.customer_id,
+        affiliate?.id ?? null,
+        result.clickId,
+        sub,
+        input.email_hash,
+        iso,
+        nowIso,
+      ),
+    rollupStatement(
+      db,
+      { programId: ctx.programId, mode: ctx.mode, affiliateId: affiliate?.id ?? null, sub, at, currency: '' },
+      { signups: 1 },
+    ),
+  ]
+  return {
+    statements,
+    body,
+    commit: () => {
+      store.saveCustomer({
+        mode: ctx.mode,
+        customer_id: input.customer_id,
+        affiliate_id: existing?.affiliate_id ?? affiliate?.id ?? null,
+        click_id: existing?.click_id ?? result.clickId,
+        click_at: existing?.click_at ?? result.clickAt,
+        sub,
+        email_hash: input.email_hash ?? existing?.email_hash ?? null,
+        first_conversion_at: existing?.first_conversion_at ?? null,
+        signup_event_id: input.event_id,
+      })
+      store.addTotals(ctx.mode, affiliate?.id ?? null, '', { signups: 1 })
+    },
+    events: [{ type: 'signup', mode: ctx.mode, at, affiliate: body.signup.affiliate }],
+  }
+}

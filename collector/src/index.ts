@@ -1,0 +1,34 @@
+/**
+ * The collector Worker: assembles the API routers, the one error handler, and exports the
+ * ProgramHub Durable Object and the cron handler.
+ */
+import { Hono } from 'hono'
+import type { AppEnv, Env } from './lib/env'
+import { errorResponse, onError } from './lib/errors'
+import { runMaintenance } from './lib/maintenance'
+import { affiliateRoutes } from './routes/affiliates'
+import { clickRoutes } from './routes/clicks'
+import { eventRoutes } from './routes/events'
+import { programRoutes } from './routes/programs'
+import { statsRoutes } from './routes/stats'
+
+export { ProgramHub } from './hub/program-hub'
+
+export const app = new Hono<AppEnv>()
+
+app.get('/healthz', (c) => c.json({ status: 'ok' }))
+app.route('/', clickRoutes)
+app.route('/', programRoutes)
+app.route('/', affiliateRoutes)
+app.route('/', eventRoutes)
+app.route('/', statsRoutes)
+
+app.notFound((c) => errorResponse(c, 'not_found', `No route for ${c.req.method} ${c.req.path}`))
+app.onError(onError)
+
+export default {
+  fetch: app.fetch,
+  async scheduled(_controller, env, ctx) {
+    ctx.waitUntil(runMaintenance(env.DB))
+  },
+} satisfies ExportedHandler<Env>

@@ -1,0 +1,32 @@
+/** Bindings and per-request variables of the collector Worker. */
+
+import type { ProgramHub } from '../hub/program-hub'
+import type { Mode } from '../shared'
+
+export interface Env {
+  DB: D1Database
+  HUB: DurableObjectNamespace<ProgramHub>
+  ADMIN_TOKEN?: string
+  PUBLIC_URL?: string
+}
+
+export interface AuthContext {
+  programId: string
+  mode: Mode
+  keyId: string
+}
+
+export interface AppEnv {
+  Bindings: Env
+  Variables: { auth: AuthContext }
+}
+
+/** The program's hub: one Durable Object per program, the serialization point. */
+export function hubFor(env: Env, programId: string) {
+  return env.HUB.get(env.HUB.idFromName(programId))
+}
+
+/** Public origin used in links: PUBLIC_URL when set, else the request's own origin. */
+export function publicOrigin(env: Env, requestUrl: string): string {
+  return env.PUBLIC_URL ? env.PUBLIC_URL.replace(/\/$/, '') : new URL(requestUrl).origin
+}

@@ -1,0 +1,45 @@
+/**
+ * `POST /v1/clicks`: the browser script's beacon. It sends `text/plain` (no CORS preflight) with
+ * the publishable key in the body. Answers 202 as soon as the hub has decided the click.
+ */
+import { Hono } from 'hono'
+import { cors } from 'hono/cors'
+import { resolveKey } from '../lib/auth'
+import { recordClick } from '../lib/clicks'
+import type { AppEnv } from '../lib/env'
+import { ApiError } from '../lib/errors'
+import { clickInput } from '../lib/schemas'
+import { parseBody } from '../lib/validate'
+
+export const clickRoutes = new Hono<AppEnv>()
+
+clickRoutes.use(
+  '/v1/clicks',
+  cors({ origin: '*', allowMethods: ['POST', 'OPTIONS'], allowHeaders: ['content-type'], maxAge: 86_400 }),
+)
+
+clickRoutes.post('/v1/clicks', async (c) => {
+  const body = await parseBody(c, clickInput)
+  if (body.key.startsWith('sk_')) {
+    throw new ApiError(
+      'forbidden',
+      'Never put a secret key in a page; clicks take the publishable key (pk_…)',
+      'key',
+    )
+  }
+  const key = await resolveKey(c.env, body.key)
+  if (!key || key.kind !== 'publishable')
+    throw new ApiError('unauthorized', 'Unknown or revoked publishable key', 'key')
+  const result = await recordClick(c, {
+    programId: key.programId,
+    mode: key.mode,
+    ref: body.ref,
+    clickId: body.click_id,
+    prevClickId: body.prev_click_id,
+    url: body.url,
+    referrer: body.referrer,
+    sub: body.sub,
+    source: 'script',
+  })
+  return c.json(result, 202)
+})
