@@ -1,0 +1,71 @@
+/** Helpers for collector tests: call the Worker like a client would, create programs and affiliates. */
+import { exports } from 'cloudflare:workers'
+import type { ProgramCreated } from '../src/shared'
+
+export const ADMIN = 'test-admin-token'
+export const BROWSER_UA =
+  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36'
+
+export interface Answer<T = any> {
+  status: number
+  headers: Headers
+  body: T
+}
+
+export async function call<T = any>(
+  method: string,
+  path: string,
+  opts: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {},
+): Promise<Answer<T>> {
+  const headers: Record<string, string> = { 'user-agent': BROWSER_UA, ...opts.headers }
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`
+  let body: string | undefined = opts.raw
+  if (opts.body !== undefined) {
+    body = JSON.stringify(opts.body)
+    headers['content-type'] ??= 'application/json'
+  }
+  const res = await exports.default.fetch(
+    new Request(`http://collector.test${path}`, { method, headers, body }),
+  )
+  const text = await res.text()
+  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null }
+}
+
+export async function createProgram(body: Record<string, unknown> = {}): Promise<ProgramCreated> {
+  const res = await call<ProgramCreated>('POST', '/v1/programs', {
+    token: ADMIN,
+    body: { name: 'Acme', ...body },
+  })
+  if (res.status !== 201) throw new Error(`createProgram: ${res.status} ${JSON.stringify(res.body)}`)
+  return res.body
+}
+
+let seq = 0
+export async function createAffiliate(sk: string, body: Record<string, unknown> = {}) {
+  seq++
+  const res = await call('POST', '/v1/affiliates', {
+    token: sk,
+    body: {
+      name: `Affiliate ${seq}`,
+      email: `aff${seq}@example.com`,
+      code: `aff${seq}x${Date.now().toString(36)}`,
+      ...body,
+    },
+  })
+  if (res.status !== 201) throw new Error(`createAffiliate: ${res.status} ${JSON.stringify(res.body)}`)
+  return res.body.affiliate as { id: string; code: string; portal_url: string; link: string }
+}
+
+let clickSeq = 0
+/** A fresh 22-character click id, as the browser script makes. */
+export function clickId(): string {
+  clickSeq++
+  return `clk${clickSeq.toString().padStart(6, '0')}${crypto.randomUUID().replace(/-/g, '').slice(0, 13)}`
+}
+
+export function sendClick(pk: string, body: Record<string, unknown>, headers: Record<string, string> = {}) {
+  return call('POST', '/v1/clicks', {
+    raw: JSON.stringify({ key: pk, url: 'https://saas.example/?ref=x', ...body }),
+    headers: { 'content-type': 'text/plain', 'cf-connecting-ip': '203.0.113.7', ...headers },
+  })
+}
