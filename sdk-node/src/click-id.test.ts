@@ -29,13 +29,13 @@ describe('clickIdFrom', () => {
   })
 
   it('does not confuse a cookie whose name merely ends in rl_click', () => {
-    expect(clickIdFrom(`xrl_click=nope12345678; rl_click=${id}`)).toBe(id)
-    expect(clickIdFrom('xrl_click=nope12345678')).toBeUndefined()
+    expect(clickIdFrom(`xrl_click=nope1234567890abcd; rl_click=${id}`)).toBe(id)
+    expect(clickIdFrom('xrl_click=nope1234567890abcd')).toBeUndefined()
   })
 
   it('decodes a percent-encoded or quoted value', () => {
     expect(clickIdFrom(`rl_click="${id}"`)).toBe(id)
-    expect(clickIdFrom('rl_click=abc%2Ddef%5F123')).toBe('abc-def_123')
+    expect(clickIdFrom('rl_click=abc%2Ddef%5F1234567890')).toBe('abc-def_1234567890')
   })
 
   it('returns undefined when there is no cookie or the value is not a click id', () => {
@@ -44,6 +44,8 @@ describe('clickIdFrom', () => {
     expect(clickIdFrom(new Request('https://app.test/'))).toBeUndefined()
     expect(clickIdFrom({ headers: {} })).toBeUndefined()
     expect(clickIdFrom('rl_click=<script>alert(1)</script>')).toBeUndefined()
+    expect(clickIdFrom('rl_click=tooShort123')).toBeUndefined()
+    expect(clickIdFrom(`rl_click=${'a'.repeat(65)}`)).toBeUndefined()
     expect(clickIdFrom('rl_click=%E0%A4%A')).toBeUndefined()
   })
 })

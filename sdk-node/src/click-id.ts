@@ -34,8 +34,9 @@ function cookieHeader(source: CookieSource): string | undefined {
   return undefined
 }
 
-// Click ids are URL-safe random strings; anything else in the cookie is not ours to forward.
-const CLICK_ID_PATTERN = /^[A-Za-z0-9._~-]{8,255}$/
+// The collector accepts 16–64 URL-safe characters; anything else in the cookie was tampered with
+// and would only turn the signup into a 400, so it is treated as absent.
+const CLICK_ID_PATTERN = /^[A-Za-z0-9_-]{16,64}$/
 
 function readCookie(header: string | undefined, name: string): string | undefined {
   if (!header) return undefined

@@ -131,6 +131,17 @@ describe('Refline client', () => {
     expect(listed.affiliates).toHaveLength(1)
   })
 
+  it('gets and updates an affiliate by code, escaping it in the path', async () => {
+    const affiliate = { id: 'aff_1', code: 'jane', status: 'disabled' }
+    const { refline, fetch } = client([json(200, { affiliate })])
+    await refline.getAffiliate('jane/x')
+    await refline.updateAffiliate('jane', { status: 'disabled', commission: null })
+    expect(fetch.calls[0]!.url).toBe('http://collector.test/v1/affiliates/jane%2Fx')
+    expect(fetch.calls[1]!.method).toBe('PATCH')
+    expect(fetch.calls[1]!.url).toBe('http://collector.test/v1/affiliates/jane')
+    expect(fetch.calls[1]!.body).toEqual({ status: 'disabled', commission: null })
+  })
+
   it('puts stats filters in the query string and leaves out the missing ones', async () => {
     const { refline, fetch } = client([json(200, { totals: {}, series: [], affiliates: [] })])
     await refline.getStats({

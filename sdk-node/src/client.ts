@@ -20,6 +20,7 @@ import type {
   TrackedSignup,
   TrackRefundInput,
   TrackSignupInput,
+  UpdateAffiliateInput,
 } from './types.js'
 import { verifyWebhook } from './webhook.js'
 
@@ -214,6 +215,46 @@ export class Refline {
     const res = await send<AffiliateListResult>(
       this.#config,
       { method: 'GET', path: '/v1/affiliates', retry: 'all' },
+      options,
+    )
+    return res.data
+  }
+
+  /**
+   * Fetches one affiliate by id (`aff_…`) or by code.
+   *
+   * @example
+   * ```ts
+   * const { affiliate } = await refline.getAffiliate('jane')
+   * ```
+   */
+  async getAffiliate(idOrCode: string, options?: RequestOptions): Promise<AffiliateResult> {
+    const res = await send<AffiliateResult>(
+      this.#config,
+      { method: 'GET', path: `/v1/affiliates/${encodeURIComponent(idOrCode)}`, retry: 'all' },
+      options,
+    )
+    return res.data
+  }
+
+  /**
+   * Changes an affiliate's name, email, commission override or status. Sending the same change
+   * twice leaves the same result, so it is retried like a read.
+   *
+   * @example
+   * ```ts
+   * await refline.updateAffiliate('jane', { commission: { type: 'percent', percent: 40 } })
+   * await refline.updateAffiliate('omar', { status: 'disabled' })
+   * ```
+   */
+  async updateAffiliate(
+    idOrCode: string,
+    patch: UpdateAffiliateInput,
+    options?: RequestOptions,
+  ): Promise<AffiliateResult> {
+    const res = await send<AffiliateResult>(
+      this.#config,
+      { method: 'PATCH', path: `/v1/affiliates/${encodeURIComponent(idOrCode)}`, body: patch, retry: 'all' },
       options,
     )
     return res.data

@@ -38,7 +38,7 @@ describe('published package', () => {
       expect(new mod.ReflineValidationError('x', { code: 'invalid_request' })).toBeInstanceOf(
         mod.ReflineError,
       )
-      expect(mod.Refline.clickIdFrom('rl_click=abcdefgh1234')).toBe('abcdefgh1234')
+      expect(mod.Refline.clickIdFrom('rl_click=abcdefgh12345678')).toBe('abcdefgh12345678')
     }
   })
 

@@ -98,6 +98,15 @@ export interface CreateAffiliateInput {
   commission?: CommissionRule
 }
 
+export interface UpdateAffiliateInput {
+  name?: string
+  email?: string
+  /** `null` removes the override, so the program's rule applies again. */
+  commission?: CommissionRule | null
+  /** A disabled affiliate's links still redirect but earn nothing. */
+  status?: 'active' | 'disabled'
+}
+
 export interface StatsQuery {
   /** Start of the range. Default: 30 days ago. */
   from?: Timestamp
