@@ -21,12 +21,15 @@ interface Collector {
   stop(): Promise<void>
 }
 
+const localCollector = new URL('../../scripts/local-collector.mjs', import.meta.url).href
+
 let collector: Collector
 let keys: Record<string, string>
 let refline: Refline
 
 beforeAll(async () => {
-  collector = (await startCollector()) as Collector
+  const { startCollector } = (await import(localCollector)) as { startCollector(): Promise<Collector> }
+  collector = await startCollector()
   const created = await collector.createProgram({
     name: 'SDK test',
     commission: { type: 'percent', percent: 30 },

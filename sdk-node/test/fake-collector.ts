@@ -48,13 +48,14 @@ export default async function setup(project: TestProject) {
         })
       }
       if (url.pathname === '/v1/signups' && req.method === 'POST') {
-        return send(
-          400,
-          { error: { code: 'invalid_request', message: 'email is invalid', field: 'email' } },
-          {
-            'request-id': 'req_workerd',
-          },
-        )
+        const body = JSON.parse(raw) as { customer_id: string; click_id?: string; email?: string }
+        if (body.email && !body.email.includes('@')) {
+          const error = { code: 'invalid_request', message: 'email is invalid', field: 'email' }
+          return send(400, { error }, { 'request-id': 'req_workerd' })
+        }
+        // Any click id stands for a click on jane's link.
+        const affiliate = body.click_id ? { id: 'aff_1', code: 'jane' } : null
+        return send(201, { signup: { id: 'sgn_1', customer_id: body.customer_id, affiliate } })
       }
       if (url.pathname === '/seen') {
         const entry = seen.get(url.searchParams.get('event_id') ?? '')

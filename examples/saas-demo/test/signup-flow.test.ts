@@ -98,13 +98,16 @@ async function janeTotals() {
 
 describe('demo SaaS with Refline in Chromium', () => {
   it('credits jane 1470 for a $49 upgrade by a visitor she referred, and reverses it on refund', async () => {
+    const script = await fetch(`${collector.url}/r.js`)
+    expect(script.status, 'the collector serves the browser script at /r.js').toBe(200)
+
     const page = await browser.newPage()
     await page.goto(`${demoUrl}/?ref=jane`)
 
     // The landing page carries the real script tag with the publishable key.
-    const script = page.locator('script[src$="/r.js"]')
-    expect(await script.getAttribute('src')).toBe(`${collector.url}/r.js`)
-    expect(await script.getAttribute('data-key')).toMatch(/^pk_live_/)
+    const tag = page.locator('script[src$="/r.js"]')
+    expect(await tag.getAttribute('src')).toBe(`${collector.url}/r.js`)
+    expect(await tag.getAttribute('data-key')).toMatch(/^pk_live_/)
 
     // r.js fills the hidden input with the click id it stored in the rl_click cookie.
     const hidden = page.locator('input[name="refline_click_id"]')
