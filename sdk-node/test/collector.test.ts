@@ -3,8 +3,6 @@
  * fresh for this file by the repo's scripts/local-collector.mjs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-// @ts-expect-error: plain .mjs script without declarations
-import { startCollector } from '../../scripts/local-collector.mjs'
 import {
   Refline,
   ReflineAuthenticationError,
