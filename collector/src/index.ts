@@ -8,7 +8,9 @@ import { errorResponse, onError } from './lib/errors'
 import { runMaintenance } from './lib/maintenance'
 import { affiliateRoutes } from './routes/affiliates'
 import { clickRoutes } from './routes/clicks'
+import { commissionRoutes } from './routes/commissions'
 import { eventRoutes } from './routes/events'
+import { liveRoutes } from './routes/live'
 import { programRoutes } from './routes/programs'
 import { statsRoutes } from './routes/stats'
 
@@ -22,6 +24,8 @@ app.route('/', programRoutes)
 app.route('/', affiliateRoutes)
 app.route('/', eventRoutes)
 app.route('/', statsRoutes)
+app.route('/', commissionRoutes)
+app.route('/', liveRoutes)
 
 app.notFound((c) => errorResponse(c, 'not_found', `No route for ${c.req.method} ${c.req.path}`))
 app.onError(onError)

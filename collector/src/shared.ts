@@ -183,3 +183,39 @@ export type LiveMessage =
 export function emptyTotals(): Totals {
   return { clicks: 0, unique_clicks: 0, signups: 0, conversions: 0, refunds: 0, revenue: {}, commission: {} }
 }
+
+/** A commission as listed by `GET /v1/commissions` and answered by approve/reject. */
+export interface CommissionRecord {
+  id: string
+  affiliate: AffiliateRef & { name: string }
+  conversion_id: string
+  kind: 'conversion' | 'clawback'
+  /** Current amount: 0 once reversed or rejected, negative for a clawback. */
+  amount: number
+  original_amount: number
+  currency: string
+  status: CommissionStatus
+  reason: string | null
+  due_at: string
+  created_at: string
+  updated_at: string
+}
+
+/** `POST /v1/live/tokens`: a short-lived token for `GET /v1/live?token=`. */
+export interface LiveTokenResult {
+  token: string
+  url: string
+  expires_at: string
+}
+
+/** One entry of the live feed: a live event message without its totals. */
+export type LiveFeedItem = Omit<Extract<LiveMessage, { at: string }>, 'totals'>
+
+/** One minute of the live chart (the last hour, kept by the hub). */
+export interface MinutePoint {
+  /** Start of the minute, ms since the epoch. */
+  t: number
+  clicks: number
+  signups: number
+  conversions: number
+}

@@ -8,8 +8,10 @@ import { DurableObject } from 'cloudflare:workers'
 import { canonicalJson, sha256Hex } from '../lib/crypto'
 import type { Env } from '../lib/env'
 import type { ConversionBody, RefundBody, SignupBody } from '../lib/schemas'
-import type { Mode, Totals } from '../shared'
+import type { LiveFeedItem, MinutePoint, Mode, Totals } from '../shared'
+import { minuteSeries, recentFeed } from './activity'
 import { recordClickInStore } from './click'
+import { type CommissionAction, planCommissionStatus } from './commission-status'
 import { planConversion } from './conversion'
 import { eventStatement, isUniqueViolation } from './d1-writes'
 import { broadcast } from './live'
@@ -18,6 +20,7 @@ import { FLUSH_INTERVAL_MS, FLUSH_MAX_ROWS, flushOnce } from './outbox'
 import { type HubProgram, loadProgram } from './program-config'
 import { planRefund } from './refund'
 import { planSignup } from './signup'
+import { acceptLiveSocket, configureSockets, onSocketClose, onSocketError, onSocketMessage } from './sockets'
 import {
   type ClickRecord,
   type EventContext,
@@ -41,6 +44,7 @@ export class ProgramHub extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
     this.store = new LocalStore(ctx.storage.sql)
+    configureSockets(ctx)
   }
 
   /** Called by routes after they change the program or its affiliates. */
@@ -99,6 +103,49 @@ export class ProgramHub extends DurableObject<Env> {
   /** Live totals of the program (or one affiliate) in one mode. */
   totals(mode: Mode, affiliateId?: string): Totals {
     return this.store.totals(mode, affiliateId)
+  }
+
+  /** The live chart (last hour by minute) and the most recent events, for the dashboard and portal. */
+  activity(
+    mode: Mode,
+    affiliateId?: string,
+  ): { totals: Totals; minutes: MinutePoint[]; feed: LiveFeedItem[] } {
+    return {
+      totals: this.store.totals(mode, affiliateId),
+      minutes: minuteSeries(this.ctx.storage, mode, affiliateId),
+      feed: recentFeed(this.ctx.storage, mode, affiliateId),
+    }
+  }
+
+  /** Approves or rejects a commission by hand; totals and the `commission` message follow. */
+  setCommissionStatus(ctx: EventContext, commissionId: string, action: CommissionAction) {
+    return this.serial(async () => {
+      const planned = await planCommissionStatus(this.env.DB, this.store, ctx, commissionId, action)
+      if ('ok' in planned) return planned
+      if (planned.statements.length) await this.env.DB.batch(planned.statements)
+      planned.commit()
+      for (const ev of planned.events) this.publish(ev)
+      return { ok: true, status: 200, body: planned.body, replayed: false } as const
+    })
+  }
+
+  // --- live sockets (hibernation API) ---------------------------------------------------------
+
+  /** `GET /v1/live`, already authenticated by the Worker: accept the socket and send the snapshot. */
+  override async fetch(request: Request): Promise<Response> {
+    return acceptLiveSocket(this.ctx, this.store, request)
+  }
+
+  override webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): void {
+    onSocketMessage(this.ctx, this.store, ws, message)
+  }
+
+  override webSocketClose(ws: WebSocket, code: number, reason: string): void {
+    onSocketClose(this.ctx, ws, code, reason)
+  }
+
+  override webSocketError(ws: WebSocket, error: unknown): void {
+    onSocketError(this.ctx, ws, error)
   }
 
   private runEvent<T>(

@@ -1,0 +1,128 @@
+/**
+ * Approving and rejecting commissions by hand. Runs in the hub, one at a time with refunds, so
+ * the D1 rollups, the hub's counters and the `commission` live message always agree. Commission
+ * totals are net: rejecting subtracts the commission from them (its amount becomes 0, as when
+ * reversed); approving changes only the status.
+ */
+import type { CommissionRecord, CommissionStatus } from '../shared'
+import { rollupStatement } from './d1-writes'
+import type { LocalStore } from './local-store'
+import { type EventContext, type EventPlan, type HubEvent, type HubResult, hubError } from './types'
+
+export type CommissionAction = 'approve' | 'reject'
+
+interface CommissionRow {
+  id: string
+  affiliate_id: string
+  affiliate_code: string
+  affiliate_name: string
+  conversion_id: string
+  kind: 'conversion' | 'clawback'
+  amount: number
+  original_amount: number
+  currency: string
+  status: CommissionStatus
+  reason: string | null
+  due_at: string
+  payout_id: string | null
+  created_at: string
+  updated_at: string
+  sub: string | null
+}
+
+export const COMMISSION_SELECT = `SELECT m.id, m.affiliate_id, a.code AS affiliate_code, a.name AS affiliate_name,
+  m.conversion_id, m.kind, m.amount, m.original_amount, m.currency, m.status, m.reason, m.due_at, m.payout_id,
+  m.created_at, m.updated_at, c.sub
+  FROM commissions m JOIN affiliates a ON a.id = m.affiliate_id LEFT JOIN conversions c ON c.id = m.conversion_id`
+
+export function commissionJson(r: Omit<CommissionRow, 'sub' | 'payout_id'>): CommissionRecord {
+  return {
+    id: r.id,
+    affiliate: { id: r.affiliate_id, code: r.affiliate_code, name: r.affiliate_name },
+    conversion_id: r.conversion_id,
+    kind: r.kind,
+    amount: r.amount,
+    original_amount: r.original_amount,
+    currency: r.currency,
+    status: r.status,
+    reason: r.reason,
+    due_at: r.due_at,
+    created_at: r.created_at,
+    updated_at: r.updated_at,
+  }
+}
+
+const FROM: Record<CommissionAction, CommissionStatus[]> = {
+  approve: ['pending', 'on_hold'],
+  reject: ['pending', 'on_hold', 'approved'],
+}
+
+export async function planCommissionStatus(
+  db: D1Database,
+  store: LocalStore,
+  ctx: EventContext,
+  commissionId: string,
+  action: CommissionAction,
+): Promise<EventPlan<{ commission: CommissionRecord }> | HubResult<never>> {
+  const row = await db
+    .prepare(`${COMMISSION_SELECT} WHERE m.id = ? AND m.program_id = ? AND m.mode = ?`)
+    .bind(commissionId, ctx.programId, ctx.mode)
+    .first<CommissionRow>()
+  if (!row) return hubError('not_found', 'No commission with that id', 'id')
+  const target: CommissionStatus = action === 'approve' ? 'approved' : 'rejected'
+  if (row.status === target) {
+    return { statements: [], body: { commission: commissionJson(row) }, events: [], commit: () => {} }
+  }
+  if (row.kind === 'clawback')
+    return hubError('conflict', 'A clawback follows its refund; it cannot be approved or rejected')
+  if (!FROM[action].includes(row.status) || row.payout_id)
+    return hubError('conflict', `A commission that is ${row.status} cannot be ${target}`)
+
+  const nowIso = new Date(ctx.now).toISOString()
+  const amount = action === 'reject' ? 0 : row.amount
+  const delta = amount - row.amount
+  const statements = [
+    db
+      .prepare(
+        // Guarded by the statuses we may leave (the hourly cron may have approved it meanwhile).
+        `UPDATE commissions SET status = ?, amount = ?, updated_at = ?
+         WHERE id = ? AND payout_id IS NULL AND status IN (${FROM[action].map(() => '?').join(', ')})`,
+      )
+      .bind(target, amount, nowIso, row.id, ...FROM[action]),
+  ]
+  if (delta !== 0) {
+    statements.push(
+      rollupStatement(
+        db,
+        {
+          programId: ctx.programId,
+          mode: ctx.mode,
+          affiliateId: row.affiliate_id,
+          sub: row.sub,
+          at: ctx.now,
+          currency: row.currency,
+        },
+        { commission: delta },
+      ),
+    )
+  }
+  const updated: CommissionRecord = { ...commissionJson(row), status: target, amount, updated_at: nowIso }
+  const event: HubEvent = {
+    type: 'commission',
+    mode: ctx.mode,
+    at: ctx.now,
+    affiliate: { id: row.affiliate_id, code: row.affiliate_code },
+    // The commission's value, also when rejected (its amount is then 0 and the status says why).
+    amount: row.amount,
+    currency: row.currency,
+    status: target,
+  }
+  return {
+    statements,
+    body: { commission: updated },
+    events: [event],
+    commit: () => {
+      if (delta !== 0) store.addTotals(ctx.mode, row.affiliate_id, row.currency, { commission: delta })
+    },
+  }
+}

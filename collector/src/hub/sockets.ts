@@ -1,0 +1,116 @@
+/**
+ * The hub's side of `/v1/live`: accepts WebSockets with the hibernation API (an idle dashboard
+ * costs nothing: the object can be evicted while its sockets stay open), tags each with who it
+ * belongs to, sends the snapshot, and wraps the platform's socket hooks. Pings are answered by
+ * the runtime itself (auto-response), without waking the object.
+ *
+ * The Worker authenticates the request before it gets here and passes the socket's role in an
+ * internal header; only the Worker can reach the hub, so the header can be trusted.
+ */
+import type { LiveMessage, Mode } from '../shared'
+import { affiliateTag, founderTag } from './live'
+import type { LocalStore } from './local-store'
+
+export const SOCKET_ROLE_HEADER = 'x-refline-socket-role'
+
+export type SocketRole =
+  | { kind: 'founder'; mode: Mode }
+  | { kind: 'affiliate'; affiliateId: string; mode: Mode }
+
+function parseRole(raw: string | null): SocketRole | null {
+  if (!raw) return null
+  try {
+    const role = JSON.parse(raw) as SocketRole
+    if (role.mode !== 'live' && role.mode !== 'test') return null
+    if (role.kind === 'founder') return { kind: 'founder', mode: role.mode }
+    if (role.kind === 'affiliate' && typeof role.affiliateId === 'string' && role.affiliateId)
+      return { kind: 'affiliate', affiliateId: role.affiliateId, mode: role.mode }
+  } catch {}
+  return null
+}
+
+export function socketRole(ws: WebSocket): SocketRole | null {
+  try {
+    return ws.deserializeAttachment() as SocketRole | null
+  } catch {
+    return null
+  }
+}
+
+function objectName(ctx: DurableObjectState): string {
+  return ctx.id.name ?? ctx.id.toString()
+}
+
+/** Pings are answered by the runtime without waking the object. */
+export function configureSockets(ctx: DurableObjectState): void {
+  ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('ping', 'pong'))
+}
+
+export function snapshotMessage(store: LocalStore, role: SocketRole): LiveMessage {
+  const totals = role.kind === 'founder' ? store.totals(role.mode) : store.totals(role.mode, role.affiliateId)
+  return { type: 'snapshot', totals, mode: role.mode }
+}
+
+function sendOrClose(ctx: DurableObjectState, ws: WebSocket, message: LiveMessage): void {
+  try {
+    ws.send(JSON.stringify(message))
+  } catch (err) {
+    console.error('ProgramHub', objectName(ctx), 'send failed', err)
+    closeQuietly(ws, 1011, 'send failed')
+  }
+}
+
+function closeQuietly(ws: WebSocket, code: number, reason: string): void {
+  try {
+    ws.close(code, reason)
+  } catch {}
+}
+
+export function acceptLiveSocket(ctx: DurableObjectState, store: LocalStore, request: Request): Response {
+  if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket')
+    return new Response('Expected a WebSocket upgrade', { status: 426 })
+  const role = parseRole(request.headers.get(SOCKET_ROLE_HEADER))
+  if (!role) return new Response('Missing socket role', { status: 400 })
+  const { 0: client, 1: server } = new WebSocketPair()
+  const tag = role.kind === 'founder' ? founderTag(role.mode) : affiliateTag(role.affiliateId)
+  ctx.acceptWebSocket(server, [tag])
+  server.serializeAttachment(role)
+  sendOrClose(ctx, server, snapshotMessage(store, role))
+  return new Response(null, { status: 101, webSocket: client })
+}
+
+/** Clients may ask for a fresh snapshot (`"snapshot"`); anything else is ignored. */
+export function onSocketMessage(
+  ctx: DurableObjectState,
+  store: LocalStore,
+  ws: WebSocket,
+  message: string | ArrayBuffer,
+): void {
+  try {
+    if (message !== 'snapshot') return
+    const role = socketRole(ws)
+    if (!role) throw new Error('socket without a role')
+    sendOrClose(ctx, ws, snapshotMessage(store, role))
+  } catch (err) {
+    console.error('ProgramHub', objectName(ctx), 'webSocketMessage failed', err)
+    closeQuietly(ws, 1011, 'internal error')
+  }
+}
+
+/** Answers the client's close frame, or the socket lingers half-closed. */
+export function onSocketClose(ctx: DurableObjectState, ws: WebSocket, code: number, reason: string): void {
+  // 1005, 1006 and 1015 describe a close; they may not be sent in one.
+  const answer = code === 1005 || code === 1006 || code === 1015 ? 1000 : code
+  try {
+    ws.close(answer, reason)
+  } catch (err) {
+    // Already closed (the runtime may have answered for us): nothing left to do.
+    if (!(err instanceof TypeError))
+      console.error('ProgramHub', objectName(ctx), 'webSocketClose failed', err)
+  }
+}
+
+export function onSocketError(ctx: DurableObjectState, ws: WebSocket, error: unknown): void {
+  console.error('ProgramHub', objectName(ctx), 'webSocketError', error)
+  closeQuietly(ws, 1011, 'socket error')
+}

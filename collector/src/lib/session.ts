@@ -1,0 +1,90 @@
+/**
+ * Dashboard sessions: signing in with the admin token sets a signed, HttpOnly, SameSite=Strict
+ * cookie. Every mutation carries a CSRF token bound to the session (an HMAC of the session id)
+ * in the `X-CSRF-Token` header or a `_csrf` form field, and must come from this origin.
+ */
+import type { Context } from 'hono'
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
+import { createMiddleware } from 'hono/factory'
+import { randomToken, timingSafeEqual } from './crypto'
+import type { Env } from './env'
+import { ApiError } from './errors'
+import { mac, signToken, verifyToken } from './signing'
+
+export const SESSION_COOKIE = 'rl_session'
+export const SESSION_TTL_MS = 12 * 3_600_000
+
+export interface SessionPayload {
+  kind: 'session'
+  sid: string
+  exp: number
+}
+
+export interface SessionEnv {
+  Bindings: Env
+  Variables: { session: SessionPayload; csrf: string }
+}
+
+function isHttps(c: Context): boolean {
+  return new URL(c.req.url).protocol === 'https:'
+}
+
+export function readSession(c: Context): Promise<SessionPayload | null> {
+  return verifyToken<SessionPayload>(c.env as Env, getCookie(c, SESSION_COOKIE), 'session')
+}
+
+export async function startSession(c: Context<SessionEnv>): Promise<void> {
+  const payload: SessionPayload = { kind: 'session', sid: randomToken(22), exp: Date.now() + SESSION_TTL_MS }
+  setCookie(c, SESSION_COOKIE, await signToken(c.env, payload), {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'Strict',
+    secure: isHttps(c),
+    maxAge: SESSION_TTL_MS / 1000,
+  })
+}
+
+export function endSession(c: Context<SessionEnv>): void {
+  deleteCookie(c, SESSION_COOKIE, { path: '/', secure: isHttps(c) })
+}
+
+export function csrfFor(env: Env, sid: string): Promise<string> {
+  return mac(env, `csrf:${sid}`)
+}
+
+/** A cross-site request (by Origin or Sec-Fetch-Site) never mutates anything. */
+export function assertSameOrigin(c: Context): void {
+  const origin = c.req.header('origin')
+  if (origin && origin !== new URL(c.req.url).origin) throw new ApiError('forbidden', 'Cross-origin request')
+  const site = c.req.header('sec-fetch-site')
+  if (site && site !== 'same-origin' && site !== 'none') throw new ApiError('forbidden', 'Cross-site request')
+}
+
+/** Pages redirect to the sign-in form; JSON endpoints answer 401. */
+export function requireSession(kind: 'page' | 'api') {
+  return createMiddleware<SessionEnv>(async (c, next) => {
+    const session = await readSession(c)
+    if (!session) {
+      if (kind === 'page') return c.redirect('/dashboard/sign-in', 303)
+      throw new ApiError('unauthorized', 'Sign in to the dashboard first')
+    }
+    c.set('session', session)
+    c.set('csrf', await csrfFor(c.env, session.sid))
+    await next()
+  })
+}
+
+/** Checks the CSRF token and the origin on every method that can change something. */
+export const requireCsrf = createMiddleware<SessionEnv>(async (c, next) => {
+  if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
+    assertSameOrigin(c)
+    let sent = c.req.header('x-csrf-token')
+    if (!sent && (c.req.header('content-type') ?? '').includes('application/x-www-form-urlencoded')) {
+      const form = await c.req.parseBody()
+      sent = typeof form._csrf === 'string' ? form._csrf : undefined
+    }
+    if (!sent || !timingSafeEqual(sent, c.get('csrf')))
+      throw new ApiError('forbidden', 'Missing or bad CSRF token')
+  }
+  await next()
+})

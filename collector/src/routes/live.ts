@@ -1,0 +1,133 @@
+/**
+ * `GET /v1/live`: the live channel, a WebSocket held by the program's hub. Three ways in, all
+ * checked before the upgrade (anything else is a 401): the dashboard session cookie (founder,
+ * `?program=&mode=`), an affiliate's portal token (`?token=`, that affiliate only), or a
+ * short-lived signed token from `POST /v1/live/tokens` (`?token=`, for programmatic subscribers).
+ */
+import { type Context, Hono } from 'hono'
+import { z } from 'zod'
+import { SOCKET_ROLE_HEADER, type SocketRole } from '../hub/sockets'
+import { requireSecretKey } from '../lib/auth'
+import { type AppEnv, type Env, hubFor, publicOrigin } from '../lib/env'
+import { ApiError } from '../lib/errors'
+import { readSession } from '../lib/session'
+import { signToken, verifyToken } from '../lib/signing'
+import { parseWith, readJson } from '../lib/validate'
+import type { LiveTokenResult, Mode } from '../shared'
+
+export const liveRoutes = new Hono<AppEnv>()
+
+/** Live tokens only open a socket; an open socket outlives its token. */
+export const LIVE_TOKEN_TTL_MS = 10 * 60_000
+
+export interface LiveTokenPayload {
+  kind: 'live'
+  exp: number
+  /** Program, mode and (for an affiliate's view) affiliate id. */
+  p: string
+  m: Mode
+  a?: string
+}
+
+const PORTAL_TOKEN = /^[A-Za-z0-9]{16,64}$/
+
+interface Target {
+  programId: string
+  role: SocketRole
+}
+
+/** An active affiliate by portal token: the program, its mode and id; null when unknown or disabled. */
+export async function affiliateByPortalToken(
+  db: D1Database,
+  token: string,
+): Promise<{ id: string; program_id: string; mode: Mode } | null> {
+  if (!PORTAL_TOKEN.test(token)) return null
+  return db
+    .prepare("SELECT id, program_id, mode FROM affiliates WHERE portal_token = ? AND status = 'active'")
+    .bind(token)
+    .first<{ id: string; program_id: string; mode: Mode }>()
+}
+
+async function tokenTarget(env: Env, token: string): Promise<Target | null> {
+  if (token.includes('.')) {
+    const live = await verifyToken<LiveTokenPayload>(env, token, 'live')
+    if (!live) return null
+    if (!live.a) return { programId: live.p, role: { kind: 'founder', mode: live.m } }
+    const active = await env.DB.prepare(
+      "SELECT 1 FROM affiliates WHERE id = ? AND program_id = ? AND status = 'active'",
+    )
+      .bind(live.a, live.p)
+      .first()
+    return active
+      ? { programId: live.p, role: { kind: 'affiliate', affiliateId: live.a, mode: live.m } }
+      : null
+  }
+  const aff = await affiliateByPortalToken(env.DB, token)
+  return aff
+    ? { programId: aff.program_id, role: { kind: 'affiliate', affiliateId: aff.id, mode: aff.mode } }
+    : null
+}
+
+async function sessionTarget(c: Context<AppEnv>): Promise<Target | null> {
+  if (!(await readSession(c))) return null
+  const programId = c.req.query('program')
+  const mode = c.req.query('mode') ?? 'live'
+  if (!programId) throw new ApiError('invalid_request', 'program is required', 'program')
+  if (mode !== 'live' && mode !== 'test')
+    throw new ApiError('invalid_request', 'mode must be live or test', 'mode')
+  const exists = await c.env.DB.prepare('SELECT 1 FROM programs WHERE id = ?').bind(programId).first()
+  if (!exists) throw new ApiError('not_found', 'Unknown program', 'program')
+  return { programId, role: { kind: 'founder', mode } }
+}
+
+liveRoutes.get('/v1/live', async (c) => {
+  const token = c.req.query('token')
+  const target = token ? await tokenTarget(c.env, token) : await sessionTarget(c)
+  if (!target) {
+    throw new ApiError(
+      'unauthorized',
+      'Connect with the dashboard session, a portal token or a live token (?token=)',
+      token ? 'token' : undefined,
+    )
+  }
+  if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') {
+    throw new ApiError('invalid_request', 'GET /v1/live expects a WebSocket upgrade (Upgrade: websocket)')
+  }
+  const headers = new Headers(c.req.raw.headers)
+  headers.set(SOCKET_ROLE_HEADER, JSON.stringify(target.role))
+  return hubFor(c.env, target.programId).fetch(new Request(c.req.url, { headers }))
+})
+
+const liveTokenInput = z.object({ affiliate_id: z.string().min(1).max(64).optional() }).strict()
+
+liveRoutes.post('/v1/live/tokens', requireSecretKey, async (c) => {
+  const { programId, mode } = c.get('auth')
+  const hasBody = Number(c.req.header('content-length') ?? '0') > 0 || !!c.req.header('transfer-encoding')
+  const body = parseWith(liveTokenInput, hasBody ? await readJson(c) : {})
+  let affiliateId: string | undefined
+  if (body.affiliate_id) {
+    const aff = await c.env.DB.prepare(
+      'SELECT id FROM affiliates WHERE program_id = ? AND (id = ? OR code = ?)',
+    )
+      .bind(programId, body.affiliate_id, body.affiliate_id.toLowerCase())
+      .first<{ id: string }>()
+    if (!aff) throw new ApiError('invalid_request', 'No affiliate with that id or code', 'affiliate_id')
+    affiliateId = aff.id
+  }
+  const exp = Date.now() + LIVE_TOKEN_TTL_MS
+  const payload: LiveTokenPayload = {
+    kind: 'live',
+    exp,
+    p: programId,
+    m: mode,
+    ...(affiliateId ? { a: affiliateId } : {}),
+  }
+  const token = await signToken(c.env, payload)
+  const origin = publicOrigin(c.env, c.req.url).replace(/^http/, 'ws')
+  const result: LiveTokenResult = {
+    token,
+    url: `${origin}/v1/live?token=${encodeURIComponent(token)}`,
+    expires_at: new Date(exp).toISOString(),
+  }
+  return c.json(result, 201)
+})
