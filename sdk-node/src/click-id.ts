@@ -16,7 +16,15 @@ export type CookieSource =
   | { headers: { get(name: string): string | null } }
   | { headers: Record<string, string | string[] | undefined> }
 
-/** The click id of a cookie source, or `undefined` when there is none or it looks tampered with. */
+/**
+ * The click id of a cookie source, or `undefined` when there is none or it looks tampered with.
+ *
+ * @example
+ * ```ts
+ * import { clickIdFrom } from '@refline/node'
+ * const clickId = clickIdFrom(request) // same as Refline.clickIdFrom(request)
+ * ```
+ */
 export function clickIdFrom(source: CookieSource): string | undefined {
   return readCookie(cookieHeader(source), CLICK_COOKIE)
 }

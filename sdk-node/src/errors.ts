@@ -51,32 +51,74 @@ export class ReflineError extends Error {
   }
 }
 
-/** 400 `invalid_request` or 413 `payload_too_large`: the input is wrong; `field` names the culprit. */
+/**
+ * 400 `invalid_request` or 413 `payload_too_large`: the input is wrong; `field` names the culprit.
+ *
+ * @example
+ * ```ts
+ * if (err instanceof ReflineValidationError) console.error(`fix ${err.field}: ${err.message}`)
+ * ```
+ */
 export class ReflineValidationError extends ReflineError {
   override name = 'ReflineValidationError'
 }
 
-/** 401: the secret key is missing, malformed, revoked or from another deployment. */
+/**
+ * 401: the secret key is missing, malformed, revoked or from another deployment.
+ *
+ * @example
+ * ```ts
+ * if (err instanceof ReflineAuthenticationError) alertOps('REFLINE_SECRET_KEY is wrong or revoked')
+ * ```
+ */
 export class ReflineAuthenticationError extends ReflineError {
   override name = 'ReflineAuthenticationError'
 }
 
-/** 403: the key is valid but may not do this (e.g. a publishable key on a secret endpoint). */
+/**
+ * 403: the key is valid but may not do this (e.g. a publishable key on a secret endpoint).
+ *
+ * @example
+ * ```ts
+ * if (err instanceof ReflinePermissionError) console.error(err.message)
+ * ```
+ */
 export class ReflinePermissionError extends ReflineError {
   override name = 'ReflinePermissionError'
 }
 
-/** 404: the affiliate, conversion or other record does not exist. */
+/**
+ * 404: the affiliate, conversion or other record does not exist.
+ *
+ * @example
+ * ```ts
+ * await refline.getAffiliate('nobody').catch((err) => err instanceof ReflineNotFoundError ? null : Promise.reject(err))
+ * ```
+ */
 export class ReflineNotFoundError extends ReflineError {
   override name = 'ReflineNotFoundError'
 }
 
-/** 409: the same `event_id` was sent before with a different body, or a unique value is taken. */
+/**
+ * 409: the same `event_id` was sent before with a different body, or a unique value is taken.
+ *
+ * @example
+ * ```ts
+ * if (err instanceof ReflineConflictError && err.field === 'code') return 'That code is taken'
+ * ```
+ */
 export class ReflineConflictError extends ReflineError {
   override name = 'ReflineConflictError'
 }
 
-/** 429 after every retry: slow down. `retryAfterMs` is the collector's last `Retry-After`, if any. */
+/**
+ * 429 after every retry: slow down. `retryAfterMs` is the collector's last `Retry-After`, if any.
+ *
+ * @example
+ * ```ts
+ * if (err instanceof ReflineRateLimitError) queue.retryIn(err.retryAfterMs ?? 60_000)
+ * ```
+ */
 export class ReflineRateLimitError extends ReflineError {
   override name = 'ReflineRateLimitError'
   readonly retryAfterMs: number | undefined
@@ -87,27 +129,64 @@ export class ReflineRateLimitError extends ReflineError {
   }
 }
 
-/** 5xx after every retry, or an answer the SDK could not read. */
+/**
+ * 5xx after every retry, or an answer the SDK could not read.
+ *
+ * @example
+ * ```ts
+ * if (err instanceof ReflineApiError) console.error('collector failed', err.status, err.requestId)
+ * ```
+ */
 export class ReflineApiError extends ReflineError {
   override name = 'ReflineApiError'
 }
 
-/** The collector could not be reached (DNS, refused connection, reset) after every retry. */
+/**
+ * The collector could not be reached (DNS, refused connection, reset) after every retry.
+ *
+ * @example
+ * ```ts
+ * if (err instanceof ReflineConnectionError) queue.retryLater(input) // the event id makes it safe
+ * ```
+ */
 export class ReflineConnectionError extends ReflineError {
   override name = 'ReflineConnectionError'
 }
 
-/** Every attempt ran past `timeoutMs`. */
+/**
+ * Every attempt ran past `timeoutMs`.
+ *
+ * @example
+ * ```ts
+ * const refline = new Refline({ secretKey, baseUrl, timeoutMs: 3000 }) // ReflineTimeoutError after 3 s per attempt
+ * ```
+ */
 export class ReflineTimeoutError extends ReflineConnectionError {
   override name = 'ReflineTimeoutError'
 }
 
-/** The caller's `AbortSignal` fired; nothing is retried after that. */
+/**
+ * The caller's `AbortSignal` fired; nothing is retried after that.
+ *
+ * @example
+ * ```ts
+ * const controller = new AbortController()
+ * setTimeout(() => controller.abort(), 5000)
+ * await refline.trackSignup({ customerId }, { signal: controller.signal }) // ReflineAbortError after 5 s
+ * ```
+ */
 export class ReflineAbortError extends ReflineError {
   override name = 'ReflineAbortError'
 }
 
-/** `verifyWebhook()` rejected a payload: bad or missing header, wrong signature, or too old. */
+/**
+ * `verifyWebhook()` rejected a payload: bad or missing header, wrong signature, or too old.
+ *
+ * @example
+ * ```ts
+ * const event = await verifyWebhook(body, header, secret).catch(() => null) // null on ReflineSignatureError
+ * ```
+ */
 export class ReflineSignatureError extends ReflineError {
   override name = 'ReflineSignatureError'
 }

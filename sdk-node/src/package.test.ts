@@ -50,6 +50,25 @@ describe('published package', () => {
     }
   })
 
+  it('ships JSDoc with an @example for every exported class and function and every client method', () => {
+    const dts = readFileSync(dist('index.d.ts'), 'utf8')
+    const docOf = (at: number) => {
+      const before = dts.slice(0, at).trimEnd()
+      return before.endsWith('*/') ? before.slice(before.lastIndexOf('/**')) : ''
+    }
+    const missing: string[] = []
+    for (const m of dts.matchAll(/^declare (?:class|function) (\w+)/gm)) {
+      if (!docOf(m.index).includes('@example')) missing.push(m[1]!)
+    }
+    const client = dts.slice(dts.indexOf('declare class Refline '))
+    const body = client.slice(0, client.indexOf('\n}\n'))
+    for (const m of body.matchAll(/^ {4}(?:static )?(\w+)(?:\(|: typeof)/gm)) {
+      if (m[1] === 'constructor') continue // documented on the class
+      if (!docOf(dts.indexOf(body) + m.index).includes('@example')) missing.push(`Refline.${m[1]}`)
+    }
+    expect(missing).toEqual([])
+  })
+
   it('uses no Node built-ins at runtime', () => {
     for (const file of ['index.js', 'index.cjs']) {
       expect(readFileSync(dist(file), 'utf8')).not.toMatch(/require\(|from ['"]node:|import\(['"]/)
