@@ -10,8 +10,9 @@ interface DevJson {
   keys?: { publishable?: string; secret?: string }
 }
 
-function readDevJson(): DevJson {
-  const path = fileURLToPath(new URL('../../.refline/dev.json', import.meta.url))
+const DEV_JSON = fileURLToPath(new URL('../../.refline/dev.json', import.meta.url))
+
+function readDevJson(path: string): DevJson {
   try {
     return JSON.parse(readFileSync(path, 'utf8')) as DevJson
   } catch {
@@ -29,8 +30,8 @@ export interface DemoConfig {
   port: number
 }
 
-export function loadConfig(env = process.env): DemoConfig {
-  const dev = env.REFLINE_SECRET_KEY && env.REFLINE_PUBLISHABLE_KEY ? {} : readDevJson()
+export function loadConfig(env = process.env, devJsonPath = DEV_JSON): DemoConfig {
+  const dev = env.REFLINE_SECRET_KEY && env.REFLINE_PUBLISHABLE_KEY ? {} : readDevJson(devJsonPath)
   const secretKey = env.REFLINE_SECRET_KEY ?? dev.keys?.secret
   const publishableKey = env.REFLINE_PUBLISHABLE_KEY ?? dev.keys?.publishable
   if (!secretKey || !publishableKey) {

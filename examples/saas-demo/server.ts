@@ -18,7 +18,14 @@ import { Refline, ReflineError } from '@refline/node'
 import { loadConfig } from './config.ts'
 import { landingPage, pricingPage } from './pages.ts'
 
-const config = loadConfig()
+const config = (() => {
+  try {
+    return loadConfig()
+  } catch (err) {
+    console.error((err as Error).message)
+    process.exit(1)
+  }
+})()
 
 // One client per process. The secret key never leaves the server.
 const refline = new Refline({ secretKey: config.secretKey, baseUrl: config.baseUrl })
