@@ -32,17 +32,17 @@ export interface DemoConfig {
 
 export function loadConfig(env = process.env, devJsonPath = DEV_JSON): DemoConfig {
   const dev = env.REFLINE_SECRET_KEY && env.REFLINE_PUBLISHABLE_KEY ? {} : readDevJson(devJsonPath)
-  const secretKey = env.REFLINE_SECRET_KEY ?? dev.keys?.secret
-  const publishableKey = env.REFLINE_PUBLISHABLE_KEY ?? dev.keys?.publishable
+  const secretKey = env.REFLINE_SECRET_KEY || dev.keys?.secret
+  const publishableKey = env.REFLINE_PUBLISHABLE_KEY || dev.keys?.publishable
   if (!secretKey || !publishableKey) {
     throw new Error(
       'No Refline keys: set REFLINE_SECRET_KEY and REFLINE_PUBLISHABLE_KEY, or run `pnpm dev` at the repo root first',
     )
   }
   return {
-    baseUrl: (env.REFLINE_BASE_URL ?? dev.collectorUrl ?? 'http://127.0.0.1:8787').replace(/\/+$/, ''),
+    baseUrl: (env.REFLINE_BASE_URL || dev.collectorUrl || 'http://127.0.0.1:8787').replace(/\/+$/, ''),
     publishableKey,
     secretKey,
-    port: Number(env.PORT ?? 3000),
+    port: Number(env.PORT || 3000),
   }
 }
