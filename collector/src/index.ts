@@ -12,6 +12,7 @@ import { commissionRoutes } from './routes/commissions'
 import { eventRoutes } from './routes/events'
 import { liveRoutes } from './routes/live'
 import { programRoutes } from './routes/programs'
+import { scriptRoutes } from './routes/script'
 import { statsRoutes } from './routes/stats'
 
 export { ProgramHub } from './hub/program-hub'
@@ -24,6 +25,7 @@ app.route('/', programRoutes)
 app.route('/', affiliateRoutes)
 app.route('/', eventRoutes)
 app.route('/', statsRoutes)
+app.route('/', scriptRoutes)
 app.route('/', commissionRoutes)
 app.route('/', liveRoutes)
 

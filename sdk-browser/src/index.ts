@@ -1,0 +1,28 @@
+/**
+ * @refline/browser for bundlers. The same tracker as the `<script>` tag build, started from code:
+ * pass the settings the tag would carry as `data-*` attributes.
+ */
+import { start } from './core'
+import type { Refline, ReflineOptions } from './types'
+
+export type { Refline, ReflineCall, ReflineOptions } from './types'
+
+/**
+ * Starts tracking on this page and returns `window.refline`. Safe to call more than once (later
+ * calls return the running tracker) and on the server (it returns `undefined` without a DOM).
+ *
+ * @example
+ * import { init } from '@refline/browser'
+ *
+ * const refline = init({ key: 'pk_live_…', api: 'https://refline.example.com', strip: true })
+ * refline?.ready(({ clickId }) => console.log('click id', clickId))
+ */
+export const init = (options: ReflineOptions): Refline | undefined => {
+  try {
+    const { cookieDays, strip, ...rest } = options
+    start({ dataset: { ...rest, cookieDays: cookieDays?.toString(), strip: strip ? '' : undefined } })
+    return window.refline as Refline
+  } catch {
+    return undefined
+  }
+}
