@@ -7,10 +7,14 @@ import type { AppEnv, Env } from './lib/env'
 import { errorResponse, onError } from './lib/errors'
 import { runMaintenance } from './lib/maintenance'
 import { affiliateRoutes } from './routes/affiliates'
+import { assetRoutes } from './routes/assets'
 import { clickRoutes } from './routes/clicks'
 import { commissionRoutes } from './routes/commissions'
+import { dashboardRoutes } from './routes/dashboard'
+import { dashboardApi } from './routes/dashboard-api'
 import { eventRoutes } from './routes/events'
 import { liveRoutes } from './routes/live'
+import { portalRoutes } from './routes/portal'
 import { programRoutes } from './routes/programs'
 import { scriptRoutes } from './routes/script'
 import { statsRoutes } from './routes/stats'
@@ -28,6 +32,10 @@ app.route('/', statsRoutes)
 app.route('/', scriptRoutes)
 app.route('/', commissionRoutes)
 app.route('/', liveRoutes)
+app.route('/', dashboardRoutes)
+app.route('/', dashboardApi)
+app.route('/', portalRoutes)
+app.route('/', assetRoutes)
 
 app.notFound((c) => errorResponse(c, 'not_found', `No route for ${c.req.method} ${c.req.path}`))
 app.onError(onError)

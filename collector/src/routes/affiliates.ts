@@ -6,12 +6,12 @@ import { affiliates } from '../db/schema'
 import { isUniqueViolation } from '../hub/d1-writes'
 import { requireSecretKey } from '../lib/auth'
 import { newId, randomToken } from '../lib/crypto'
-import { type AppEnv, hubFor, publicOrigin } from '../lib/env'
+import { type AppEnv, type Env, hubFor, publicOrigin } from '../lib/env'
 import { ApiError } from '../lib/errors'
 import { hashEmail } from '../lib/ip-hash'
-import { affiliateInput, affiliatePatch } from '../lib/schemas'
+import { type AffiliateInput, affiliateInput, affiliatePatch } from '../lib/schemas'
 import { parseBody } from '../lib/validate'
-import type { Affiliate, CommissionRule } from '../shared'
+import type { Affiliate, CommissionRule, Mode } from '../shared'
 
 export const affiliateRoutes = new Hono<AppEnv>()
 
@@ -20,7 +20,7 @@ affiliateRoutes.use('/v1/affiliates/*', requireSecretKey)
 
 type Row = typeof affiliates.$inferSelect
 
-export function affiliateJson(c: Context<AppEnv>, row: Row): Affiliate {
+export function affiliateJson(c: { env: Env; req: { url: string } }, row: Row): Affiliate {
   const origin = publicOrigin(c.env, c.req.url)
   return {
     id: row.id,
@@ -45,10 +45,14 @@ function codeFromName(name: string, attempt: number): string {
   return attempt === 0 ? base : `${base}${randomToken(4).toLowerCase()}`
 }
 
-affiliateRoutes.post('/v1/affiliates', async (c) => {
-  const body = await parseBody(c, affiliateInput)
-  const { programId, mode } = c.get('auth')
-  const db = drizzle(c.env.DB)
+/** Inserts an affiliate (a free code derived from the name unless one is given); used by the dashboard too. */
+export async function insertAffiliate(
+  env: Env,
+  programId: string,
+  mode: Mode,
+  body: AffiliateInput,
+): Promise<Row> {
+  const db = drizzle(env.DB)
   const now = new Date().toISOString()
   for (let attempt = 0; attempt < 5; attempt++) {
     const code = body.code ? body.code.toLowerCase() : codeFromName(body.name, attempt)
@@ -73,10 +77,17 @@ affiliateRoutes.post('/v1/affiliates', async (c) => {
       if (body.code) throw new ApiError('conflict', `The code "${code}" is taken`, 'code')
       continue
     }
-    await hubFor(c.env, programId).invalidate()
-    return c.json({ affiliate: affiliateJson(c, row) }, 201)
+    await hubFor(env, programId).invalidate()
+    return row
   }
   throw new ApiError('conflict', 'Could not find a free code; pass one explicitly', 'code')
+}
+
+affiliateRoutes.post('/v1/affiliates', async (c) => {
+  const body = await parseBody(c, affiliateInput)
+  const { programId, mode } = c.get('auth')
+  const row = await insertAffiliate(c.env, programId, mode, body)
+  return c.json({ affiliate: affiliateJson(c, row) }, 201)
 })
 
 affiliateRoutes.get('/v1/affiliates', async (c) => {

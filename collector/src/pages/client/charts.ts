@@ -1,0 +1,116 @@
+/**
+ * Charts with uPlot: clicks as bars on the left axis, signups and conversions as lines on the
+ * right (they are usually far fewer than clicks). Sized to their container, fixed height.
+ */
+import uPlot from 'uplot'
+
+export interface ChartData {
+  /** Bucket starts, seconds since the epoch. */
+  t: number[]
+  clicks: number[]
+  signups: number[]
+  conversions: number[]
+}
+
+export interface Chart {
+  set(data: ChartData): void
+}
+
+const HEIGHT = 200
+
+export function createChart(el: HTMLElement, kind: 'minute' | 'day'): Chart {
+  const bars = uPlot.paths.bars?.({ size: [0.7, 24] })
+  const opts: uPlot.Options = {
+    width: Math.max(200, el.clientWidth),
+    height: HEIGHT,
+    cursor: { drag: { x: false, y: false } },
+    legend: { live: true },
+    scales: { x: { time: true }, n: { range: (_u, _min, max) => [0, Math.max(4, max)] } },
+    axes: [
+      {
+        stroke: '#64748b',
+        grid: { show: false },
+        ticks: { stroke: '#e2e8f0' },
+        values: kind === 'minute' ? '{HH}:{mm}' : '{D} {MMM}',
+        space: kind === 'minute' ? 60 : 50,
+      },
+      { scale: 'c', stroke: '#64748b', grid: { stroke: '#eef2f7' }, ticks: { show: false }, size: 44 },
+      { scale: 'n', side: 1, stroke: '#64748b', grid: { show: false }, ticks: { show: false }, size: 36 },
+    ],
+    series: [
+      { value: kind === 'minute' ? '{HH}:{mm}' : '{D} {MMM} {YYYY}' },
+      {
+        label: 'Clicks',
+        scale: 'c',
+        stroke: '#818cf8',
+        fill: 'rgba(129,140,248,0.35)',
+        paths: bars,
+        points: { show: false },
+      },
+      { label: 'Signups', scale: 'n', stroke: '#0d9488', width: 2, points: { size: 4 } },
+      { label: 'Conversions', scale: 'n', stroke: '#ea580c', width: 2, points: { size: 4 } },
+    ],
+  }
+  const plot = new uPlot(opts, [[], [], [], []], el)
+  new ResizeObserver(() => {
+    const width = Math.max(200, el.clientWidth)
+    if (width !== plot.width) plot.setSize({ width, height: HEIGHT })
+  }).observe(el)
+  return {
+    set(data) {
+      plot.setData([data.t, data.clicks, data.signups, data.conversions])
+    },
+  }
+}
+
+/** The counters a live event adds to the chart's buckets. */
+export function bump(data: ChartData, atSeconds: number, type: string): boolean {
+  const key =
+    type === 'click' ? 'clicks' : type === 'signup' ? 'signups' : type === 'conversion' ? 'conversions' : null
+  if (!key || !data.t.length) return false
+  let i = data.t.length - 1
+  while (i > 0 && (data.t[i] ?? 0) > atSeconds) i--
+  if ((data.t[0] ?? 0) > atSeconds) return false
+  data[key][i] = (data[key][i] ?? 0) + 1
+  return true
+}
+
+/** Slides a minute chart's 60-minute window up to the current minute. */
+export function advanceMinutes(data: ChartData, nowMs = Date.now()): void {
+  const current = Math.floor(nowMs / 60_000) * 60
+  let last = data.t[data.t.length - 1]
+  if (last === undefined) return
+  while (last < current) {
+    last += 60
+    data.t.push(last)
+    data.clicks.push(0)
+    data.signups.push(0)
+    data.conversions.push(0)
+    data.t.shift()
+    data.clicks.shift()
+    data.signups.shift()
+    data.conversions.shift()
+  }
+}
+
+export function minuteData(
+  points: Array<{ t: number; clicks: number; signups: number; conversions: number }>,
+): ChartData {
+  return {
+    t: points.map((p) => p.t / 1000),
+    clicks: points.map((p) => p.clicks),
+    signups: points.map((p) => p.signups),
+    conversions: points.map((p) => p.conversions),
+  }
+}
+
+export function seriesData(
+  points: Array<{ t: string; clicks: number; signups: number; conversions: number }>,
+): ChartData {
+  return {
+    t: points.map((p) => Date.parse(p.t) / 1000),
+    clicks: points.map((p) => p.clicks),
+    signups: points.map((p) => p.signups),
+    conversions: points.map((p) => p.conversions),
+  }
+}

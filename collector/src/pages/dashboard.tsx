@@ -1,0 +1,254 @@
+/**
+ * The founder's dashboard, server-rendered: program switcher, live/test toggle, counters filled
+ * from the hub's live totals, and the frames (fixed sizes, so nothing shifts) that the client
+ * script fills and keeps live: charts, feed, affiliate table, commissions, new-affiliate form.
+ */
+import type { Mode, Totals } from '../shared'
+import { formatCount, formatMoneyMap } from './format'
+import { Layout, Logo } from './layout'
+
+export interface DashboardFilters {
+  affiliate: string
+  sub: string
+  from: string
+  to: string
+}
+
+export interface DashboardProps {
+  csrf: string
+  programs: Array<{ id: string; name: string }>
+  programId: string
+  mode: Mode
+  filters: DashboardFilters
+  totals: Totals
+  affiliates: Array<{ id: string; code: string; name: string }>
+}
+
+const COUNTERS: Array<{ key: keyof Totals; label: string; money?: boolean }> = [
+  { key: 'clicks', label: 'Clicks' },
+  { key: 'unique_clicks', label: 'Unique clicks' },
+  { key: 'signups', label: 'Signups' },
+  { key: 'conversions', label: 'Conversions' },
+  { key: 'revenue', label: 'Revenue', money: true },
+  { key: 'commission', label: 'Commission', money: true },
+]
+
+export function Counters({ totals, label }: { totals: Totals; label: string }) {
+  return (
+    <section class="counters" aria-label={label}>
+      {COUNTERS.map((c) => (
+        <div class={c.money ? 'stat stat-money' : 'stat'}>
+          <span class="stat-label">{c.label}</span>
+          <output class="stat-value" data-total={c.key} aria-live="off">
+            {c.money
+              ? formatMoneyMap(totals[c.key] as Record<string, number>)
+              : formatCount(totals[c.key] as number)}
+          </output>
+        </div>
+      ))}
+    </section>
+  )
+}
+
+function modeHref(programId: string, mode: Mode): string {
+  return `/dashboard?program=${encodeURIComponent(programId)}&mode=${mode}`
+}
+
+function SortHeader({ key, label, num }: { key: string; label: string; num?: boolean }) {
+  return (
+    <th scope="col" class={num ? 'num' : undefined} aria-sort="none">
+      <button type="button" class="sort" data-sort={key}>
+        {label}
+      </button>
+    </th>
+  )
+}
+
+export function DashboardPage(p: DashboardProps) {
+  const program = p.programs.find((x) => x.id === p.programId)
+  return (
+    <Layout title={`${program?.name ?? 'Dashboard'} · Refline`} script="dashboard" csrf={p.csrf}>
+      <header class="topbar">
+        <Logo />
+        <form method="get" action="/dashboard" class="switcher">
+          <label for="program" class="sr-only">
+            Program
+          </label>
+          <select id="program" name="program" data-autosubmit>
+            {p.programs.map((x) => (
+              <option value={x.id} selected={x.id === p.programId}>
+                {x.name}
+              </option>
+            ))}
+          </select>
+          <input type="hidden" name="mode" value={p.mode} />
+          <noscript>
+            <button type="submit">Open</button>
+          </noscript>
+        </form>
+        <nav class="seg" aria-label="Data mode">
+          <a href={modeHref(p.programId, 'live')} aria-current={p.mode === 'live' ? 'page' : undefined}>
+            Live
+          </a>
+          <a href={modeHref(p.programId, 'test')} aria-current={p.mode === 'test' ? 'page' : undefined}>
+            Test data
+          </a>
+        </nav>
+        <span id="conn" class="conn" role="status" data-state="connecting">
+          Connecting…
+        </span>
+        <form method="post" action="/dashboard/sign-out" class="signout">
+          <input type="hidden" name="_csrf" value={p.csrf} />
+          <button type="submit" class="ghost">
+            Sign out
+          </button>
+        </form>
+      </header>
+      <main id="app" class="wrap" data-program={p.programId} data-mode={p.mode}>
+        {p.mode === 'test' ? <p class="banner">Viewing test data: events sent with test keys.</p> : null}
+        <Counters totals={p.totals} label="All-time totals, updated live" />
+
+        <form method="get" action="/dashboard" class="filters panel" aria-label="Filters">
+          <input type="hidden" name="program" value={p.programId} />
+          <input type="hidden" name="mode" value={p.mode} />
+          <label>
+            Affiliate
+            <select name="affiliate">
+              <option value="">All affiliates</option>
+              {p.affiliates.map((a) => (
+                <option value={a.id} selected={a.id === p.filters.affiliate}>
+                  {a.name} ({a.code})
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Sub-id
+            <input name="sub" value={p.filters.sub} placeholder="any" maxlength={128} />
+          </label>
+          <label>
+            From
+            <input type="date" name="from" value={p.filters.from} />
+          </label>
+          <label>
+            To
+            <input type="date" name="to" value={p.filters.to} />
+          </label>
+          <button type="submit">Apply</button>
+          <a href={modeHref(p.programId, p.mode)} class="ghost-link">
+            Reset
+          </a>
+        </form>
+
+        <section class="grid2">
+          <div class="panel">
+            <h2>Last hour</h2>
+            <div
+              id="chart-minutes"
+              class="chart"
+              role="img"
+              aria-label="Clicks, signups and conversions per minute"
+            />
+          </div>
+          <div class="panel">
+            <h2>
+              By day <span id="range-label" class="muted" />
+            </h2>
+            <div
+              id="chart-days"
+              class="chart"
+              role="img"
+              aria-label="Clicks, signups and conversions per day"
+            />
+          </div>
+        </section>
+
+        <section class="grid-main">
+          <div class="panel">
+            <h2>Affiliates</h2>
+            <div class="table-wrap">
+              <table id="affiliates" class="data">
+                <thead>
+                  <tr>
+                    <SortHeader key="name" label="Affiliate" />
+                    <SortHeader key="clicks" label="Clicks" num />
+                    <SortHeader key="signups" label="Signups" num />
+                    <SortHeader key="rate" label="Conv. rate" num />
+                    <SortHeader key="revenue" label="Revenue" num />
+                    <SortHeader key="commission" label="Commission" num />
+                    <SortHeader key="last" label="Last activity" num />
+                  </tr>
+                </thead>
+                <tbody />
+              </table>
+            </div>
+          </div>
+          <div class="panel">
+            <h2>Live feed</h2>
+            <ol id="feed" class="feed" aria-live="polite" aria-relevant="additions" />
+          </div>
+        </section>
+
+        <section class="grid-main">
+          <div class="panel">
+            <div class="panel-head">
+              <h2>Commissions</h2>
+              <fieldset class="tabs">
+                <legend class="sr-only">Commission status</legend>
+                <button type="button" data-status="pending,on_hold" aria-pressed="true">
+                  To review
+                </button>
+                <button type="button" data-status="approved" aria-pressed="false">
+                  Approved
+                </button>
+                <button type="button" data-status="" aria-pressed="false">
+                  All
+                </button>
+              </fieldset>
+            </div>
+            <div class="table-wrap">
+              <table id="commissions" class="data">
+                <thead>
+                  <tr>
+                    <th scope="col">Affiliate</th>
+                    <th scope="col" class="num">
+                      Amount
+                    </th>
+                    <th scope="col">Status</th>
+                    <th scope="col">Due</th>
+                    <th scope="col">
+                      <span class="sr-only">Actions</span>
+                    </th>
+                  </tr>
+                </thead>
+                <tbody />
+              </table>
+            </div>
+          </div>
+          <div class="panel">
+            <h2>New affiliate</h2>
+            <form id="new-affiliate" class="stack">
+              <label>
+                Name
+                <input name="name" required maxlength={200} autocomplete="off" />
+              </label>
+              <label>
+                Email
+                <input name="email" type="email" required autocomplete="off" />
+              </label>
+              <label>
+                Code <span class="muted">(optional)</span>
+                <input name="code" pattern="[A-Za-z0-9][A-Za-z0-9_\-]{0,63}" autocomplete="off" />
+              </label>
+              <button type="submit" class="primary">
+                Create affiliate
+              </button>
+              <p class="error" role="alert" hidden />
+            </form>
+            <div id="new-affiliate-result" class="result" hidden />
+          </div>
+        </section>
+      </main>
+    </Layout>
+  )
+}

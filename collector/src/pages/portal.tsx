@@ -1,0 +1,100 @@
+/**
+ * The affiliate's portal, server-rendered: their referral links with copy buttons, live
+ * counters from the hub, and the frames the client script fills and keeps live (chart, recent
+ * signups, conversions, commissions). Payouts are not issued yet, so they show an empty state.
+ */
+import type { Totals } from '../shared'
+import { Counters } from './dashboard'
+import { Layout, Logo } from './layout'
+
+export interface PortalProps {
+  token: string
+  affiliateName: string
+  programName: string
+  links: Array<{ label: string; url: string }>
+  totals: Totals
+  test: boolean
+}
+
+function ListPanel({ id, title, empty }: { id: string; title: string; empty: string }) {
+  return (
+    <div class="panel">
+      <h2>{title}</h2>
+      <div class="table-wrap">
+        <table id={id} class="data" data-empty={empty}>
+          <tbody />
+        </table>
+      </div>
+    </div>
+  )
+}
+
+export function PortalPage(p: PortalProps) {
+  return (
+    <Layout title={`${p.programName} partner portal · Refline`} script="portal">
+      <header class="topbar">
+        <Logo />
+        <span class="topbar-title">
+          {p.programName} <span class="muted">partner portal</span>
+        </span>
+        <span id="conn" class="conn" role="status" data-state="connecting">
+          Connecting…
+        </span>
+      </header>
+      <main id="app" class="wrap" data-token={p.token}>
+        <h1 class="greeting">Welcome, {p.affiliateName}</h1>
+        {p.test ? <p class="banner">Test affiliate: figures come from test-mode events.</p> : null}
+        <section class="panel links" aria-label="Your referral links">
+          <h2>Your referral links</h2>
+          {p.links.map((l, i) => (
+            <div class="link-row">
+              <span class="link-label">{l.label}</span>
+              <input id={`link-${i}`} class="link-url" readonly value={l.url} aria-label={l.label} />
+              <button type="button" class="copy" data-copy={`link-${i}`}>
+                Copy
+              </button>
+            </div>
+          ))}
+        </section>
+        <Counters totals={p.totals} label="Your all-time totals, updated live" />
+        <section class="grid2">
+          <div class="panel">
+            <h2>Last hour</h2>
+            <div
+              id="chart-minutes"
+              class="chart"
+              role="img"
+              aria-label="Your clicks, signups and conversions per minute"
+            />
+          </div>
+          <div class="panel">
+            <h2>
+              Last 30 days <span class="muted">by day</span>
+            </h2>
+            <div
+              id="chart-days"
+              class="chart"
+              role="img"
+              aria-label="Your clicks, signups and conversions per day"
+            />
+          </div>
+        </section>
+        <section class="grid3">
+          <ListPanel
+            id="signups"
+            title="Recent signups"
+            empty="No signups yet: share your link to get started."
+          />
+          <ListPanel id="conversions" title="Conversions" empty="No conversions yet." />
+          <ListPanel id="commissions" title="Commissions" empty="No commissions yet." />
+        </section>
+        <section class="panel">
+          <h2>Payouts</h2>
+          <p class="empty">
+            No payouts yet. Approved commissions are paid out in batches; they will be listed here.
+          </p>
+        </section>
+      </main>
+    </Layout>
+  )
+}

@@ -1,0 +1,125 @@
+/**
+ * The founder's dashboard pages: sign-in with the admin token (a signed session cookie), sign-out,
+ * and `/dashboard` itself. The sign-in form is protected against CSRF by a double-submit cookie;
+ * everything after it by the session-bound token (lib/session.ts).
+ */
+import { type Context, Hono } from 'hono'
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
+import { isAdminToken } from '../lib/auth'
+import { randomToken, timingSafeEqual } from '../lib/crypto'
+import { hubFor } from '../lib/env'
+import {
+  assertSameOrigin,
+  endSession,
+  readSession,
+  requireCsrf,
+  requireSession,
+  type SessionEnv,
+  startSession,
+} from '../lib/session'
+import { DashboardPage, type DashboardProps } from '../pages/dashboard'
+import { Layout, Logo, pageHeaders } from '../pages/layout'
+import { SignInPage } from '../pages/sign-in'
+import type { Mode } from '../shared'
+
+export const dashboardRoutes = new Hono<SessionEnv>()
+
+const SIGNIN_COOKIE = 'rl_signin'
+
+dashboardRoutes.use('/dashboard', async (c, next) => {
+  pageHeaders(c)
+  await next()
+})
+dashboardRoutes.use('/dashboard/*', async (c, next) => {
+  if (!c.req.path.startsWith('/dashboard/api/')) pageHeaders(c)
+  await next()
+})
+
+async function signInForm(c: Context<SessionEnv>, error?: string) {
+  const csrf = randomToken(24)
+  setCookie(c, SIGNIN_COOKIE, csrf, {
+    path: '/dashboard/sign-in',
+    httpOnly: true,
+    sameSite: 'Strict',
+    secure: new URL(c.req.url).protocol === 'https:',
+    maxAge: 3600,
+  })
+  return c.html(<SignInPage csrf={csrf} {...(error ? { error } : {})} />, error ? 401 : 200)
+}
+
+dashboardRoutes.get('/dashboard/sign-in', async (c) => {
+  if (await readSession(c)) return c.redirect('/dashboard', 303)
+  return signInForm(c)
+})
+
+dashboardRoutes.post('/dashboard/sign-in', async (c) => {
+  assertSameOrigin(c)
+  const form = await c.req.parseBody()
+  const expected = getCookie(c, SIGNIN_COOKIE)
+  const sent = typeof form._csrf === 'string' ? form._csrf : ''
+  if (!expected || !timingSafeEqual(sent, expected)) {
+    return signInForm(c, 'The form expired. Please sign in again.')
+  }
+  if (!c.env.ADMIN_TOKEN) return signInForm(c, 'ADMIN_TOKEN is not configured on this deployment.')
+  const token = typeof form.token === 'string' ? form.token.trim() : ''
+  if (!isAdminToken(c.env, token)) return signInForm(c, 'That admin token is not valid.')
+  deleteCookie(c, SIGNIN_COOKIE, { path: '/dashboard/sign-in' })
+  await startSession(c)
+  return c.redirect('/dashboard', 303)
+})
+
+dashboardRoutes.post('/dashboard/sign-out', requireSession('page'), requireCsrf, (c) => {
+  endSession(c)
+  return c.redirect('/dashboard/sign-in', 303)
+})
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/
+
+dashboardRoutes.get('/dashboard', requireSession('page'), async (c) => {
+  const db = c.env.DB
+  const { results: programs } = await db
+    .prepare('SELECT id, name FROM programs ORDER BY created_at')
+    .all<{ id: string; name: string }>()
+  const program = programs.find((p) => p.id === c.req.query('program')) ?? programs[0]
+  if (!program) {
+    return c.html(
+      <Layout title="Refline">
+        <header class="topbar">
+          <Logo />
+        </header>
+        <main class="wrap">
+          <div class="panel empty">
+            <h1>No program yet</h1>
+            <p>
+              Create one with <code>POST /v1/programs</code> and the admin token, then reload this page.
+            </p>
+          </div>
+        </main>
+      </Layout>,
+    )
+  }
+  const mode: Mode = c.req.query('mode') === 'test' ? 'test' : 'live'
+  const q = c.req.query()
+  const [totals, { results: affiliates }] = await Promise.all([
+    hubFor(c.env, program.id).totals(mode),
+    db
+      .prepare('SELECT id, code, name FROM affiliates WHERE program_id = ? ORDER BY name COLLATE NOCASE')
+      .bind(program.id)
+      .all<{ id: string; code: string; name: string }>(),
+  ])
+  const props: DashboardProps = {
+    csrf: c.get('csrf'),
+    programs,
+    programId: program.id,
+    mode,
+    filters: {
+      affiliate: affiliates.some((a) => a.id === q.affiliate) ? (q.affiliate ?? '') : '',
+      sub: (q.sub ?? '').slice(0, 128),
+      from: DATE.test(q.from ?? '') ? (q.from ?? '') : '',
+      to: DATE.test(q.to ?? '') ? (q.to ?? '') : '',
+    },
+    totals,
+    affiliates,
+  }
+  return c.html(<DashboardPage {...props} />)
+})

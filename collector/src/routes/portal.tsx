@@ -1,0 +1,112 @@
+/**
+ * The affiliate portal, `/portal/:token`: the portal token is the credential (a disabled or
+ * unknown one is a plain 404, telling nothing). Everything shown is scoped to that affiliate and
+ * its mode; live updates come from `/v1/live?token=<the same token>`.
+ */
+import { type Context, Hono } from 'hono'
+import { type Env, hubFor, publicOrigin } from '../lib/env'
+import { queryStats } from '../lib/stats-query'
+import { pageHeaders } from '../pages/layout'
+import { PortalPage } from '../pages/portal'
+import type { Mode } from '../shared'
+import { affiliateByPortalToken } from './live'
+
+export const portalRoutes = new Hono<{ Bindings: Env }>()
+
+interface PortalAffiliate {
+  id: string
+  code: string
+  name: string
+  mode: Mode
+  program_id: string
+  program_name: string
+  landing_url: string | null
+}
+
+async function findAffiliate(c: Context<{ Bindings: Env }>): Promise<PortalAffiliate | null> {
+  const found = await affiliateByPortalToken(c.env.DB, c.req.param('token') ?? '')
+  if (!found) return null
+  return c.env.DB.prepare(
+    `SELECT a.id, a.code, a.name, a.mode, a.program_id, p.name AS program_name, p.landing_url
+     FROM affiliates a JOIN programs p ON p.id = a.program_id WHERE a.id = ?`,
+  )
+    .bind(found.id)
+    .first<PortalAffiliate>()
+}
+
+function notFound(c: Context): Response {
+  c.header('Cache-Control', 'no-store')
+  return c.text('Not found', 404)
+}
+
+portalRoutes.get('/portal/:token', async (c) => {
+  const aff = await findAffiliate(c)
+  if (!aff) return notFound(c)
+  pageHeaders(c)
+  const origin = publicOrigin(c.env, c.req.url)
+  const links = [{ label: 'Tracked link', url: `${origin}/go/${aff.code}` }]
+  if (aff.landing_url) {
+    const url = new URL(aff.landing_url)
+    url.searchParams.set('ref', aff.code)
+    links.push({ label: 'Landing page', url: url.toString() })
+  }
+  const totals = await hubFor(c.env, aff.program_id).totals(aff.mode, aff.id)
+  return c.html(
+    <PortalPage
+      token={c.req.param('token')}
+      affiliateName={aff.name}
+      programName={aff.program_name}
+      links={links}
+      totals={totals}
+      test={aff.mode === 'test'}
+    />,
+  )
+})
+
+const RECENT = 20
+
+portalRoutes.get('/portal/:token/data.json', async (c) => {
+  const aff = await findAffiliate(c)
+  if (!aff) return notFound(c)
+  c.header('Cache-Control', 'no-store')
+  c.header('Referrer-Policy', 'no-referrer')
+  const db = c.env.DB
+  const scope = [aff.program_id, aff.mode, aff.id] as const
+  const [activity, stats, lists] = await Promise.all([
+    hubFor(c.env, aff.program_id).activity(aff.mode, aff.id),
+    queryStats(db, aff.program_id, aff.mode, {
+      affiliate: aff.id,
+      interval: 'day',
+      tz: c.req.query('tz') || 'UTC',
+    }),
+    db.batch([
+      db
+        .prepare(
+          `SELECT occurred_at AS at FROM signups WHERE program_id = ? AND mode = ? AND affiliate_id = ?
+           ORDER BY occurred_at DESC LIMIT ${RECENT}`,
+        )
+        .bind(...scope),
+      db
+        .prepare(
+          `SELECT occurred_at AS at, amount, currency, refunded_amount FROM conversions
+           WHERE program_id = ? AND mode = ? AND affiliate_id = ? ORDER BY occurred_at DESC LIMIT ${RECENT}`,
+        )
+        .bind(...scope),
+      db
+        .prepare(
+          `SELECT created_at AS at, amount, original_amount, currency, status, due_at FROM commissions
+           WHERE program_id = ? AND mode = ? AND affiliate_id = ? ORDER BY created_at DESC LIMIT ${RECENT}`,
+        )
+        .bind(...scope),
+    ]),
+  ])
+  return c.json({
+    totals: activity.totals,
+    minutes: activity.minutes,
+    series: stats.series,
+    signups: lists[0]?.results ?? [],
+    conversions: lists[1]?.results ?? [],
+    commissions: lists[2]?.results ?? [],
+    payouts: [],
+  })
+})

@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config'
+
+// Browser tests: real Chromium against the real collector (wrangler dev, local D1), run in Node.
+export default defineConfig({
+  test: {
+    environment: 'node',
+    include: ['e2e/**/*.test.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    fileParallelism: false,
+  },
+})
