@@ -75,7 +75,11 @@ export function eventStatement(
     .bind(e.programId, e.mode, e.kind, e.eventId, e.bodyHash, e.status, e.response, e.at)
 }
 
+/** True when a D1 error (possibly wrapped, as drizzle does) is a unique violation on `table`. */
 export function isUniqueViolation(err: unknown, table: string): boolean {
-  const message = err instanceof Error ? err.message : String(err)
-  return message.includes('UNIQUE constraint failed') && message.includes(`${table}.`)
+  for (let e: unknown = err; e; e = e instanceof Error ? e.cause : undefined) {
+    const message = e instanceof Error ? e.message : String(e)
+    if (message.includes('UNIQUE constraint failed') && message.includes(`${table}.`)) return true
+  }
+  return false
 }

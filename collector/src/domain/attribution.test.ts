@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest'
+import { attribute, type Touch, withinWindow } from './attribution'
+
+const DAY = 86_400_000
+const T0 = Date.UTC(2026, 0, 1)
+const touch = (clickId: string, affiliateId: string | null, at: number): Touch => ({
+  clickId,
+  affiliateId,
+  at,
+})
+
+describe('withinWindow', () => {
+  it('includes an event exactly at the end of the cookie window', () => {
+    expect(withinWindow(T0, T0 + 30 * DAY, 30)).toBe(true)
+  })
+  it('excludes an event one millisecond past the window', () => {
+    expect(withinWindow(T0, T0 + 30 * DAY + 1, 30)).toBe(false)
+  })
+  it('tolerates a minute of clock skew before the click but not more', () => {
+    expect(withinWindow(T0, T0 - 59_000, 30)).toBe(true)
+    expect(withinWindow(T0, T0 - 61_000, 30)).toBe(false)
+  })
+})
+
+describe('attribute', () => {
+  const base = { model: 'last_click' as const, cookieDays: 30 }
+
+  it('credits the affiliate of the click inside the window', () => {
+    const r = attribute({ ...base, at: T0 + DAY, click: { last: touch('c1', 'jane', T0), first: null } })
+    expect(r).toMatchObject({ affiliateId: 'jane', clickId: 'c1', via: 'click' })
+  })
+
+  it('credits nobody when the click is past the window and there is no ref', () => {
+    const r = attribute({ ...base, at: T0 + 31 * DAY, click: { last: touch('c1', 'jane', T0), first: null } })
+    expect(r).toMatchObject({ affiliateId: null, clickId: 'c1', via: 'none' })
+  })
+
+  it('uses the last click under last-click attribution', () => {
+    const r = attribute({
+      ...base,
+      at: T0 + 2 * DAY,
+      click: { last: touch('c2', 'omar', T0 + DAY), first: touch('c1', 'jane', T0) },
+    })
+    expect(r.affiliateId).toBe('omar')
+  })
+
+  it('uses the first click under first-click attribution while it is inside the window', () => {
+    const r = attribute({
+      ...base,
+      model: 'first_click',
+      at: T0 + 2 * DAY,
+      click: { last: touch('c2', 'omar', T0 + DAY), first: touch('c1', 'jane', T0) },
+    })
+    expect(r).toMatchObject({ affiliateId: 'jane', clickId: 'c1' })
+  })
+
+  it('falls back to the last click when the first click has left the window', () => {
+    const r = attribute({
+      ...base,
+      model: 'first_click',
+      at: T0 + 31 * DAY,
+      click: { last: touch('c2', 'omar', T0 + 20 * DAY), first: touch('c1', 'jane', T0) },
+    })
+    expect(r.affiliateId).toBe('omar')
+  })
+
+  it('keeps a signed-up customer with its affiliate even when a later click names another', () => {
+    const r = attribute({
+      ...base,
+      at: T0 + 300 * DAY,
+      customer: { affiliateId: 'jane', clickAt: T0 },
+      click: { last: touch('c9', 'omar', T0 + 299 * DAY), first: null },
+    })
+    expect(r).toMatchObject({ affiliateId: 'jane', via: 'customer' })
+  })
+
+  it('credits a ref code when there is no usable click', () => {
+    const r = attribute({ ...base, at: T0, refAffiliateId: 'jane' })
+    expect(r).toMatchObject({ affiliateId: 'jane', via: 'ref', clickAt: null })
+  })
+
+  it('prefers a click inside the window over a ref code', () => {
+    const r = attribute({
+      ...base,
+      at: T0 + DAY,
+      click: { last: touch('c1', 'omar', T0), first: null },
+      refAffiliateId: 'jane',
+    })
+    expect(r.affiliateId).toBe('omar')
+  })
+
+  it('credits nobody for an unattributed click', () => {
+    const r = attribute({ ...base, at: T0 + DAY, click: { last: touch('c1', null, T0), first: null } })
+    expect(r.affiliateId).toBeNull()
+  })
+})
