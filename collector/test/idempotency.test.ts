@@ -81,14 +81,9 @@ describe('idempotency', () => {
     const body = { event_id: 'lost', amount: 100, currency: 'USD' }
     const first = await call('POST', '/v1/conversions', { token: keys.secret, body })
     // Simulate the hub losing its local write after D1 committed.
-    const { runInDurableObject } = await import('cloudflare:test')
-    await runInDurableObject(
-      env.HUB.get(env.HUB.idFromName(program.id)),
-      (hub: { store: { sql?: unknown } }, state) => {
-        state.storage.sql.exec("DELETE FROM events WHERE event_id = 'lost'")
-        return hub
-      },
-    )
+    await runInDurableObject(env.HUB.get(env.HUB.idFromName(program.id)), (_hub, state) => {
+      state.storage.sql.exec("DELETE FROM events WHERE event_id = 'lost'")
+    })
     const again = await call('POST', '/v1/conversions', { token: keys.secret, body })
     expect(again.status).toBe(200)
     expect(again.body).toEqual(first.body)
