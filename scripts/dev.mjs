@@ -53,22 +53,30 @@ async function ensureProgram() {
       allowed_origins: [DEMO_URL],
     },
   })
-  if (created.status !== 201) throw new Error(`could not create the demo program: ${JSON.stringify(created.body)}`)
+  if (created.status !== 201)
+    throw new Error(`could not create the demo program: ${JSON.stringify(created.body)}`)
   return created.body
 }
 
 async function ensureAffiliate(secret, code, name) {
   const found = await api('GET', `/v1/affiliates/${code}`, { token: secret })
   if (found.status === 200) return found.body.affiliate
-  const created = await api('POST', '/v1/affiliates', { token: secret, body: { name, email: `${code}@example.com`, code } })
-  if (created.status !== 201) throw new Error(`could not create affiliate ${code}: ${JSON.stringify(created.body)}`)
+  const created = await api('POST', '/v1/affiliates', {
+    token: secret,
+    body: { name, email: `${code}@example.com`, code },
+  })
+  if (created.status !== 201)
+    throw new Error(`could not create affiliate ${code}: ${JSON.stringify(created.body)}`)
   return created.body.affiliate
 }
 
 let demo = null
 try {
   const { program, keys } = await ensureProgram()
-  const affiliates = [await ensureAffiliate(keys.secret, 'jane', 'Jane Cooper'), await ensureAffiliate(keys.secret, 'omar', 'Omar Haddad')]
+  const affiliates = [
+    await ensureAffiliate(keys.secret, 'jane', 'Jane Cooper'),
+    await ensureAffiliate(keys.secret, 'omar', 'Omar Haddad'),
+  ]
   const info = {
     collectorUrl: collector.url,
     dashboardUrl: `${collector.url}/dashboard`,
@@ -76,7 +84,13 @@ try {
     adminToken,
     program: { id: program.id, name: program.name },
     keys,
-    affiliates: affiliates.map((a) => ({ id: a.id, code: a.code, name: a.name, link: a.link, portal_url: a.portal_url })),
+    affiliates: affiliates.map((a) => ({
+      id: a.id,
+      code: a.code,
+      name: a.name,
+      link: a.link,
+      portal_url: a.portal_url,
+    })),
   }
   writeFileSync(devFile, `${JSON.stringify(info, null, 2)}\n`)
 
