@@ -71,6 +71,10 @@ beforeAll(async () => {
   browser = await chromium.launchPersistentContext(profileDir, {
     executablePath: CHROMIUM,
     headless: true,
+    // Headless Chromium announces itself as "HeadlessChrome", which the collector rightly counts
+    // as a bot (kept apart, never attributed); a visitor's browser sends a regular user agent.
+    userAgent:
+      'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36',
     args: [
       '--headless',
       '--no-sandbox',
@@ -102,6 +106,7 @@ describe('demo SaaS with Refline in Chromium', () => {
     expect(script.status, 'the collector serves the browser script at /r.js').toBe(200)
 
     const page = await browser.newPage()
+    const clickBeacon = page.waitForResponse((r) => r.url() === `${collector.url}/v1/clicks`)
     await page.goto(`${demoUrl}/?ref=jane`)
 
     // The landing page carries the real script tag with the publishable key.
@@ -115,6 +120,10 @@ describe('demo SaaS with Refline in Chromium', () => {
     const clickId = await hidden.inputValue()
     const cookies = await browser.cookies(demoUrl)
     expect(cookies.find((c) => c.name === 'rl_click')?.value).toBe(clickId)
+    // The script reported the click to the collector, which attributed it to jane.
+    const beacon = await clickBeacon
+    expect(beacon.status()).toBe(202)
+    expect(await beacon.json()).toEqual({ click_id: clickId, attributed: true })
 
     await page.fill('input[name="email"]', 'ann@startup.test')
     await Promise.all([page.waitForURL(`${demoUrl}/pricing`), page.click('button[type="submit"]')])
