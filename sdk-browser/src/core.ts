@@ -42,7 +42,7 @@ export const start = safe(
       location.protocol === 'https:' && 'secure'
     };max-age=`
     let consent = !settings.consent
-    let lastUrl: string | undefined
+    const seen: Record<string, 1> = {}
 
     /**
      * Publishes the visitor's click id and affiliate code. `maxAge` in seconds: 0 deletes the
@@ -68,11 +68,13 @@ export const start = safe(
      * late-rendered forms are covered alike.
      */
     const sync = safe<unknown>(() => {
-      // Routers often replaceState() the same URL again, and the DOM changes all the time: one
-      // URL is one click. Without consent the URL is not even read: consent(true) syncs again.
-      // biome-ignore lint/suspicious/noAssignInExpressions: compares the old URL and keeps the new one
-      if (consent && lastUrl !== (lastUrl = location.href)) {
-        const url = new URL(lastUrl)
+      // One URL is one click, however often it comes back: routers replaceState() the same URL
+      // again, back and forward return to entries counted when they were created, and the DOM
+      // changes all the time. Without consent the URL is not even read: consent(true) syncs again.
+      const href = location.href
+      if (consent && !seen[href]) {
+        seen[href] = 1
+        const url = new URL(href)
         const params = url.searchParams
         const redirected = params.get(CLICK)
         // The first ref parameter that has a value. Redirect links always say `ref=`, even where
@@ -92,7 +94,7 @@ export const start = safe(
                 key: settings.key,
                 click_id: clickId,
                 ref,
-                url: lastUrl,
+                url: href,
                 referrer: document.referrer,
                 sub: params.get('sub') || undefined,
                 // The click this one replaces in the cookie, for first-click attribution.
