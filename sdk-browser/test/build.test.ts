@@ -5,7 +5,6 @@
 import { readFileSync } from 'node:fs'
 import { gzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
-// @ts-expect-error plain .mjs helper shared with the build, no types
 import { COLLECTOR_MODULE, renderCollectorModule } from '../scripts/collector-module.mjs'
 
 const dist = (file: string) => readFileSync(new URL(`../dist/${file}`, import.meta.url), 'utf8')
