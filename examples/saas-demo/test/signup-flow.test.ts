@@ -160,7 +160,9 @@ describe('demo SaaS with Refline in Chromium', () => {
     expect(await page.textContent('#flash')).toBe(
       'Refund of 49.00 USD recorded; commission now 0.00 (reversed)',
     )
-    expect((await janeTotals()).commission.USD ?? 0).toBe(0)
+    const afterRefund = await janeTotals()
+    expect(afterRefund.refunds).toBe(1)
+    expect(afterRefund.commission.USD ?? 0).toBe(0)
     const [commission] = await collector.query('SELECT amount, status FROM commissions')
     expect(commission).toEqual({ amount: 0, status: 'reversed' })
   })
