@@ -34,6 +34,8 @@ export interface Site {
   page(path: string, html: string, headers?: Record<string, string>): void
   /** Serves a JavaScript file at `path`. */
   script(path: string, js: string): void
+  /** Form posts received, in order (any path answers 200). */
+  posts: Array<{ path: string; body: URLSearchParams }>
   close(): Promise<void>
 }
 
@@ -79,8 +81,20 @@ const listen = (server: Server) =>
 
 export async function startSite(): Promise<Site> {
   const resources = new Map<string, Resource>()
+  const posts: Site['posts'] = []
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname
+    if (req.method === 'POST') {
+      let body = ''
+      req.on('data', (chunk) => {
+        body += chunk
+      })
+      req.on('end', () => {
+        posts.push({ path, body: new URLSearchParams(body) })
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end('<!doctype html><p>Thanks</p>')
+      })
+      return
+    }
     if (path.startsWith('/dist/')) {
       try {
         const body = readFileSync(new URL(path.slice('/dist/'.length), DIST), 'utf8')
@@ -111,6 +125,7 @@ export async function startSite(): Promise<Site> {
     origin: originOf('shop'),
     httpsOrigin: originOf('shop', true),
     originOf,
+    posts,
     page(path, html, headers = {}) {
       resources.set(path, { body: html, type: 'text/html; charset=utf-8', headers })
     },
