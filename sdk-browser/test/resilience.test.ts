@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { freePort } from '../../scripts/local-collector.mjs'
-import { type Browser, launchBrowser, trackerLoaded } from './support/browser'
+import { type Browser, launchBrowser } from './support/browser'
 import { collector, createProgram, sleep, type TestProgram, waitForClicks } from './support/collector'
 import { html, type Site, scriptTag, startSite } from './support/site'
 
