@@ -67,5 +67,9 @@ export default async function setup(project: TestProject) {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
   project.provide('fakeCollectorUrl', `http://127.0.0.1:${port}`)
-  return () => new Promise<void>((resolve) => server.close(() => resolve()))
+  return () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections() // the stalled request's socket would otherwise hold close() open
+      server.close(() => resolve())
+    })
 }
