@@ -52,12 +52,25 @@ export function csrfFor(env: Env, sid: string): Promise<string> {
   return mac(env, `csrf:${sid}`)
 }
 
-/** A cross-site request (by Origin or Sec-Fetch-Site) never mutates anything. */
+/**
+ * A cross-site request never mutates anything. Browsers say where a request comes from in
+ * Sec-Fetch-Site; older ones only send Origin, checked against the Host the request came to
+ * (not the URL, which a proxy or `wrangler dev` may rewrite).
+ */
 export function assertSameOrigin(c: Context): void {
-  const origin = c.req.header('origin')
-  if (origin && origin !== new URL(c.req.url).origin) throw new ApiError('forbidden', 'Cross-origin request')
   const site = c.req.header('sec-fetch-site')
-  if (site && site !== 'same-origin' && site !== 'none') throw new ApiError('forbidden', 'Cross-site request')
+  if (site) {
+    if (site !== 'same-origin' && site !== 'none') throw new ApiError('forbidden', 'Cross-site request')
+    return
+  }
+  const origin = c.req.header('origin')
+  if (!origin) return
+  let host = ''
+  try {
+    host = new URL(origin).host
+  } catch {}
+  const allowed = [c.req.header('host'), new URL(c.req.url).host]
+  if (!allowed.includes(host)) throw new ApiError('forbidden', 'Cross-origin request')
 }
 
 /** Pages redirect to the sign-in form; JSON endpoints answer 401. */

@@ -206,7 +206,7 @@ export function DashboardPage(p: DashboardProps) {
                 </button>
               </fieldset>
             </div>
-            <div class="table-wrap">
+            <div class="table-wrap scroll">
               <table id="commissions" class="data">
                 <thead>
                   <tr>

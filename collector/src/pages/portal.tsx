@@ -20,7 +20,7 @@ function ListPanel({ id, title, empty }: { id: string; title: string; empty: str
   return (
     <div class="panel">
       <h2>{title}</h2>
-      <div class="table-wrap">
+      <div class="table-wrap scroll">
         <table id={id} class="data" data-empty={empty}>
           <tbody />
         </table>

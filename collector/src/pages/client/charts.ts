@@ -59,6 +59,11 @@ export function createChart(el: HTMLElement, kind: 'minute' | 'day'): Chart {
   return {
     set(data) {
       plot.setData([data.t, data.clicks, data.signups, data.conversions])
+      // What the chart shows, in numbers: for assistive technology and for tests.
+      const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0)
+      el.dataset.clicks = String(sum(data.clicks))
+      el.dataset.signups = String(sum(data.signups))
+      el.dataset.conversions = String(sum(data.conversions))
     },
   }
 }
