@@ -16,6 +16,7 @@ import { eventRoutes } from './routes/events'
 import { liveRoutes } from './routes/live'
 import { portalRoutes } from './routes/portal'
 import { programRoutes } from './routes/programs'
+import { redirectRoutes } from './routes/redirect'
 import { scriptRoutes } from './routes/script'
 import { statsRoutes } from './routes/stats'
 
@@ -30,6 +31,7 @@ app.route('/', affiliateRoutes)
 app.route('/', eventRoutes)
 app.route('/', statsRoutes)
 app.route('/', scriptRoutes)
+app.route('/', redirectRoutes)
 app.route('/', commissionRoutes)
 app.route('/', liveRoutes)
 app.route('/', dashboardRoutes)

@@ -24,6 +24,7 @@ export interface TestProgram {
   id: string
   publishable: string
   secret: string
+  testSecret: string
   /** Affiliate codes by the name asked for, e.g. `affiliates.jane` → the code of Jane. */
   affiliates: Record<string, { id: string; code: string }>
 }
@@ -41,6 +42,19 @@ async function api(method: string, path: string, token: string, body?: unknown) 
 
 let seq = 0
 
+/** Creates an affiliate with the given secret key (live or test); returns it as the API does. */
+export async function createAffiliate(secret: string, name: string): Promise<{ id: string; code: string }> {
+  const code = `${name}${++seq}${Math.random().toString(36).slice(2, 6)}`
+  const { affiliate } = (await api('POST', '/v1/affiliates', secret, {
+    name,
+    email: `${code}@example.com`,
+    code,
+  })) as {
+    affiliate: { id: string; code: string }
+  }
+  return affiliate
+}
+
 /** A fresh program with one affiliate per name, codes unique across the run. */
 export async function createProgram(
   settings: Record<string, unknown> = {},
@@ -49,21 +63,14 @@ export async function createProgram(
   const created = (await api('POST', '/v1/programs', collector().adminToken, {
     name: `Browser test ${++seq}`,
     ...settings,
-  })) as { program: { id: string }; keys: { publishable: string; secret: string } }
+  })) as { program: { id: string }; keys: { publishable: string; secret: string; test_secret: string } }
   const affiliates: TestProgram['affiliates'] = {}
-  for (const name of affiliateNames) {
-    const code = `${name}${seq}${Math.random().toString(36).slice(2, 6)}`
-    const { affiliate } = (await api('POST', '/v1/affiliates', created.keys.secret, {
-      name,
-      email: `${code}@example.com`,
-      code,
-    })) as { affiliate: { id: string; code: string } }
-    affiliates[name] = affiliate
-  }
+  for (const name of affiliateNames) affiliates[name] = await createAffiliate(created.keys.secret, name)
   return {
     id: created.program.id,
     publishable: created.keys.publishable,
     secret: created.keys.secret,
+    testSecret: created.keys.test_secret,
     affiliates,
   }
 }
