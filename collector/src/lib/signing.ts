@@ -49,7 +49,10 @@ export async function mac(env: Env, message: string): Promise<string> {
 }
 
 /** `base64url(payload).base64url(hmac)`; the payload carries its own kind and expiry. */
-export async function signToken(env: Env, payload: { kind: string; exp: number } & object): Promise<string> {
+export async function signToken<T extends { kind: string; exp: number }>(
+  env: Env,
+  payload: T,
+): Promise<string> {
   const body = base64url(encoder.encode(JSON.stringify(payload)))
   return `${body}.${await mac(env, body)}`
 }
