@@ -87,7 +87,7 @@ export function affiliateForRef(
 ): HubAffiliate | null {
   if (!ref) return null
   const aff = program.byCode.get(ref.trim().toLowerCase())
-  if (!aff || aff.status !== 'active') return null
+  if (aff?.status !== 'active') return null
   if (mode === 'live' && aff.mode !== 'live') return null
   return aff
 }

@@ -56,8 +56,7 @@ export const requireSecretKey = createMiddleware<AppEnv>(async (c, next) => {
     throw new ApiError('forbidden', 'A publishable key can only send clicks; use a secret key (sk_…)')
   }
   const resolved = await resolveKey(c.env, token)
-  if (!resolved || resolved.kind !== 'secret')
-    throw new ApiError('unauthorized', 'Invalid or revoked secret key')
+  if (resolved?.kind !== 'secret') throw new ApiError('unauthorized', 'Invalid or revoked secret key')
   c.set('auth', { programId: resolved.programId, mode: resolved.mode, keyId: resolved.keyId })
   await next()
 })

@@ -28,7 +28,7 @@ clickRoutes.post('/v1/clicks', async (c) => {
     )
   }
   const key = await resolveKey(c.env, body.key)
-  if (!key || key.kind !== 'publishable')
+  if (key?.kind !== 'publishable')
     throw new ApiError('unauthorized', 'Unknown or revoked publishable key', 'key')
   const result = await recordClick(c, {
     programId: key.programId,
