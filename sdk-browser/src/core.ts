@@ -21,7 +21,7 @@ const safe =
 
 /** The raw value of cookie `name` (`rl_ref` stays escaped), or `undefined`. */
 const readCookie = (name: string): string | undefined =>
-  (document.cookie.match(`\\b${name}=([^;]*)`) || [])[1]
+  (document.cookie.match(`(^|; )${name}=([^;]*)`) || [])[2]
 
 /**
  * Starts the tracker from a script tag, or anything shaped like one: `dataset` holds the
@@ -51,7 +51,7 @@ export const start = safe(
     const use = (maxAge: number, clickId?: string, ref?: string) => {
       refline.clickId = clickId
       refline.ref = ref
-      if (maxAge >= 0) {
+      if (~maxAge) {
         // escape() keeps a crafted value from adding cookie attributes, in fewer bytes than
         // encodeURIComponent. Deleting writes "undefined" with Max-Age=0: the value is moot then.
         // biome-ignore lint/suspicious/noDocumentCookie: the Cookie Store API is not in every browser yet
@@ -118,8 +118,9 @@ export const start = safe(
       sync()
     })
 
-    // Callbacks run from a timer: never synchronously, and a callback's own error stays its own.
-    refline.ready = (callback) => setTimeout(callback, 0, refline)
+    // The tracker is ready once this runs: ready() calls back at once. Like everything here, it
+    // lets no error escape, not even one from the callback.
+    refline.ready = safe((callback: (refline: Refline) => void) => callback(refline))
 
     if (consent) refline.consent(true)
 
@@ -127,14 +128,12 @@ export const start = safe(
     // Not popstate: back and forward return to entries already counted when they were created.
     for (const method of ['pushState', 'replaceState'] as const) {
       const original = history[method]
-      history[method] = (...args: Parameters<History['pushState']>) => {
-        original.apply(history, args)
-        sync()
-      }
+      history[method] = (...args: Parameters<History['pushState']>) => sync(original.apply(history, args))
     }
 
     new MutationObserver(sync).observe(document, { childList: true, subtree: true })
 
+    // Calls queued on the stub before the script loaded.
     for (const call of (refline.q || []) as ReflineCall[])
       (refline[call[0]] as (arg: unknown) => void)(call[1])
   },

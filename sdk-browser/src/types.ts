@@ -47,8 +47,9 @@ export interface Refline {
   /** Grant (`true`) or refuse (`false`) consent; refusing deletes Refline's cookies. */
   consent(granted: boolean): void
   /**
-   * Calls `callback` asynchronously once tracking has settled: at once when no consent is
-   * awaited, otherwise when `consent()` is answered.
+   * Calls `callback(refline)` once the script has loaded and read the page's URL: at once when it
+   * has (queued on the stub before that). With consent pending, `clickId` is only known after
+   * `consent(true)`. An error thrown by the callback is swallowed, like any error in the tracker.
    */
   ready(callback: (refline: Refline) => void): void
   /** Calls queued before the script loaded; after load, `q.push()` runs a call at once. */

@@ -170,6 +170,11 @@ describe('a visitor without a ref', () => {
       '/signup',
       html({ body: '<form><input type="hidden" name="refline_click_id"></form>', tag: tag() }),
     )
+    // Other cookies of the site that merely contain the name must not be mistaken for it.
+    await browser.context.addCookies([
+      { name: 'landing', value: '/?ref=x&rl_click=decoy-decoy-decoy', url: site.origin },
+      { name: 'xrl_click', value: 'decoy-decoy-decoy', url: site.origin },
+    ])
     const first = await browser.visit(`${site.origin}/first?ref=${jane.code}`)
     await first.waitForClicks(1)
     const later = await browser.visit(`${site.origin}/signup`)
@@ -357,30 +362,31 @@ describe('window.refline', () => {
       '/stub.js',
       `window.refline = window.refline || { q: [], consent: function (g) { this.q.push(['consent', g]) }, ready: function (f) { this.q.push(['ready', f]) } }
        window.seen = []
-       refline.ready(function (r) { window.seen.push(['queued', r.clickId, r.ref]) })
-       refline.consent(true)`,
+       refline.ready(function (r) { window.seen.push(['before consent', r.clickId]) })
+       refline.consent(true)
+       refline.ready(function (r) { window.seen.push(['after consent', r.clickId, r.ref]) })`,
     )
     site.page('/stub', html({ head: '<script src="/stub.js"></script>', tag: tag({ consent: 'pending' }) }))
     const visit = await browser.visit(`${site.origin}/stub?ref=${jane.code}`)
     await visit.waitForClicks(1)
-    await visit.page.waitForFunction(() => (window as unknown as { seen: unknown[] }).seen.length === 1)
     const clickId = visit.clicks[0]!.body.click_id
+    // In the order they were queued: the click id exists once consent is granted.
     expect(await visit.page.evaluate(() => (window as unknown as { seen: unknown[] }).seen)).toEqual([
-      ['queued', clickId, jane.code],
+      ['before consent', undefined],
+      ['after consent', clickId, jane.code],
     ])
-    // After load, ready() still calls back, asynchronously.
-    const order = await visit.page.evaluate(
-      () =>
-        new Promise<string[]>((resolve) => {
-          const log: string[] = []
-          window.refline!.ready!((r) => {
-            log.push(`ready ${r.clickId}`)
-            resolve(log)
-          })
-          log.push('after call')
-        }),
-    )
-    expect(order).toEqual(['after call', `ready ${clickId}`])
+    // After load, ready() calls back at once, and an error in the callback stays inside.
+    const after = await visit.page.evaluate(() => {
+      const log: string[] = []
+      window.refline!.ready!(() => {
+        throw new Error('bug in the page')
+      })
+      window.refline!.ready!((r) => log.push(`ready ${r.clickId}`))
+      log.push('after call')
+      return log
+    })
+    expect(after).toEqual([`ready ${clickId}`, 'after call'])
+    expect(visit.errors).toEqual([])
   })
 
   it('counts a visit once when the script is on the page twice', async () => {
