@@ -19,8 +19,16 @@ export type { Refline, ReflineCall, ReflineOptions } from './types'
  */
 export const init = (options: ReflineOptions): Refline | undefined => {
   try {
-    const { cookieDays, strip, ...rest } = options
-    start({ dataset: { ...rest, cookieDays: cookieDays?.toString(), strip: strip ? '' : undefined } })
+    const { cookieDays, strip, consent, ...rest } = options
+    // The same shape as a script tag's dataset, where an attribute is a string or absent.
+    start({
+      dataset: {
+        ...rest,
+        cookieDays: cookieDays?.toString(),
+        consent: consent === 'pending' ? consent : undefined,
+        strip: strip ? '' : undefined,
+      },
+    })
     return window.refline as Refline
   } catch {
     return undefined

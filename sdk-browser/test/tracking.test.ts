@@ -410,7 +410,7 @@ describe('window.refline', () => {
     site.script(
       '/main.mjs',
       `import { init } from '/dist/refline.mjs'
-       const r = init({ key: ${JSON.stringify(program.publishable)}, api: ${JSON.stringify(collector().url)}, strip: true, cookieDays: 2 })
+       const r = init({ key: ${JSON.stringify(program.publishable)}, api: ${JSON.stringify(collector().url)}, strip: true, cookieDays: 2, consent: 'granted' })
        window.sameObject = r === window.refline`,
     )
     site.page('/esm', html({ head: '<script type="module" src="/main.mjs"></script>' }))
