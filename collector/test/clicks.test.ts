@@ -141,3 +141,44 @@ describe('clicks', () => {
     expect(rollup).toEqual({ clicks: 2 })
   })
 })
+
+describe('click input from browsers', () => {
+  it('keeps the click when the page URL and referrer are very long, clipping them to 2,048 characters', async () => {
+    const { keys, program } = await createProgram()
+    const aff = await createAffiliate(keys.secret)
+    const long = `https://saas.example/?ref=${aff.code}&utm=${'x'.repeat(5000)}`
+    const res = await sendClick(keys.publishable, {
+      ref: aff.code,
+      click_id: clickId(),
+      url: long,
+      referrer: long,
+    })
+    expect(res.status).toBe(202)
+    expect(res.body.attributed).toBe(true)
+    await hub(program.id).flush()
+    const row = await env.DB.prepare(
+      'SELECT length(url) AS u, length(referrer) AS r FROM clicks WHERE program_id = ?',
+    )
+      .bind(program.id)
+      .first()
+    expect(row).toEqual({ u: 2048, r: 2048 })
+  })
+
+  it('ignores a malformed prev_click_id instead of refusing the click', async () => {
+    const { keys } = await createProgram()
+    const aff = await createAffiliate(keys.secret)
+    const res = await sendClick(keys.publishable, {
+      ref: aff.code,
+      click_id: clickId(),
+      prev_click_id: '<script>',
+    })
+    expect(res.status).toBe(202)
+  })
+
+  it('still refuses a malformed click id, which the visitor cookie depends on', async () => {
+    const { keys } = await createProgram()
+    const res = await sendClick(keys.publishable, { ref: 'x', click_id: 'bad id' })
+    expect(res.status).toBe(400)
+    expect(res.body.error.field).toBe('click_id')
+  })
+})

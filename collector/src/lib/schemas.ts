@@ -79,14 +79,22 @@ export const affiliatePatch = z.object({
   status: z.enum(['active', 'disabled']).optional(),
 })
 
+/** Cuts an over-long descriptive field instead of losing the click over it. */
+const clipped = (max: number) => z.string().transform((s) => s.slice(0, max))
+
+/**
+ * A click comes from a visitor's browser: the fields that decide attribution are strict, the
+ * descriptive ones are clipped, and a malformed `prev_click_id` (say, from a crafted link) is
+ * dropped rather than costing the click.
+ */
 export const clickInput = z.object({
   key: z.string().min(1),
   click_id: clickId.optional(),
-  prev_click_id: clickId.optional(),
+  prev_click_id: clickId.optional().catch(undefined),
   ref: z.string().trim().min(1).max(64),
-  url: z.string().max(2048).default(''),
-  referrer: z.string().max(2048).optional(),
-  sub: z.string().max(128).optional(),
+  url: clipped(2048).default(''),
+  referrer: clipped(2048).optional(),
+  sub: clipped(128).optional(),
 })
 
 export const signupInput = z.object({
