@@ -3,8 +3,9 @@ import { mkdirSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { type BrowserContext, chromium, type Page } from 'playwright-core'
+import type { BrowserContext, Page } from 'playwright-core'
 // @ts-expect-error: plain ESM runner script without type declarations
+import { launchChromium } from '../../scripts/chromium.mjs'
 import { freePort, startCollector } from '../../scripts/local-collector.mjs'
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON answers of the API under test
@@ -37,21 +38,7 @@ export async function launchCollector(opts: { persistTo?: string; port?: number;
 }
 
 export function launchBrowser(): Promise<BrowserContext> {
-  return chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'refline-chromium-')), {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    viewport: { width: 1440, height: 900 },
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  })
+  return launchChromium({ viewport: { width: 1440, height: 900 } })
 }
 
 export async function signIn(page: Page, url: string, token: string): Promise<void> {

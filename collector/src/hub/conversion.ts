@@ -1,13 +1,12 @@
 /** Plans a conversion: attribute it, compute the commission, and count the revenue. */
-import { attribute } from '../domain/attribution'
 import { computeCommission } from '../domain/commissions'
 import { newId } from '../lib/crypto'
 import type { ConversionBody } from '../lib/schemas'
 import type { ConversionResult } from '../shared'
 import { rollupStatement } from './d1-writes'
 import type { LocalStore } from './local-store'
-import { affiliateForRef, commissionPlan, type HubProgram } from './program-config'
-import { clickTouches } from './touches'
+import { commissionPlan, type HubProgram } from './program-config'
+import { resolveAttribution } from './resolve-attribution'
 import type { EventContext, EventPlan, HubEvent } from './types'
 
 export function planConversion(
@@ -19,20 +18,8 @@ export function planConversion(
 ): EventPlan<ConversionResult> {
   const at = input.occurred_at ? Date.parse(input.occurred_at) : ctx.now
   const customer = input.customer_id ? store.customer(ctx.mode, input.customer_id) : null
-  const touches = clickTouches(store, input.click_id, ctx.mode)
-  const refAff = affiliateForRef(program, input.ref, ctx.mode)
-  const result = attribute({
-    customer: customer ? { affiliateId: customer.affiliate_id, clickAt: customer.click_at } : null,
-    click: touches?.touch ?? null,
-    refAffiliateId: refAff?.id ?? null,
-    model: program.settings.attribution,
-    cookieDays: program.settings.cookie_days,
-    at,
-  })
-  const found = result.affiliateId ? program.byId.get(result.affiliateId) : undefined
-  const affiliate = found && found.status === 'active' ? found : null
-  const affRef = affiliate ? { id: affiliate.id, code: affiliate.code } : null
-  const sub = customer?.sub ?? touches?.sub ?? null
+  const result = resolveAttribution(store, program, ctx.mode, customer, input, at)
+  const { affiliate, affiliateRef: affRef, sub } = result
   const firstConversionAt = customer?.first_conversion_at ?? null
 
   // Self-referral: the customer's email is the affiliate's own. The commission waits for a person.

@@ -1,12 +1,11 @@
 /** Plans a signup: attribute the customer once, for every later conversion. */
-import { attribute } from '../domain/attribution'
 import { newId } from '../lib/crypto'
 import type { SignupBody } from '../lib/schemas'
 import type { SignupResult } from '../shared'
 import { rollupStatement } from './d1-writes'
 import type { LocalStore } from './local-store'
-import { affiliateForRef, type HubProgram } from './program-config'
-import { clickTouches } from './touches'
+import type { HubProgram } from './program-config'
+import { resolveAttribution } from './resolve-attribution'
 import type { EventContext, EventPlan, HubResult } from './types'
 
 export function planSignup(
@@ -20,18 +19,8 @@ export function planSignup(
   if (existing?.signup_event_id) return { replayOf: existing.signup_event_id }
 
   const at = input.occurred_at ? Date.parse(input.occurred_at) : ctx.now
-  const touches = clickTouches(store, input.click_id, ctx.mode)
-  const refAff = affiliateForRef(program, input.ref, ctx.mode)
-  const result = attribute({
-    customer: existing ? { affiliateId: existing.affiliate_id, clickAt: existing.click_at } : null,
-    click: touches?.touch ?? null,
-    refAffiliateId: refAff?.id ?? null,
-    model: program.settings.attribution,
-    cookieDays: program.settings.cookie_days,
-    at,
-  })
-  const affiliate = result.affiliateId ? (program.byId.get(result.affiliateId) ?? null) : null
-  const sub = existing?.sub ?? touches?.sub ?? null
+  const result = resolveAttribution(store, program, ctx.mode, existing, input, at)
+  const { affiliate, sub } = result
   const id = newId('sgn')
   const iso = new Date(at).toISOString()
   const nowIso = new Date(ctx.now).toISOString()
@@ -39,7 +28,7 @@ export function planSignup(
     signup: {
       id,
       customer_id: input.customer_id,
-      affiliate: affiliate ? { id: affiliate.id, code: affiliate.code } : null,
+      affiliate: result.affiliateRef,
     },
   }
   const statements = [

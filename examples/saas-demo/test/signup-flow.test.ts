@@ -4,12 +4,11 @@
  * signup and the $49 upgrade through @refline/node, and the collector credits jane 30 %.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Refline } from '@refline/node'
-import { type BrowserContext, chromium } from 'playwright-core'
+import type { BrowserContext } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 interface Collector {
@@ -21,6 +20,7 @@ interface Collector {
 
 const demoDir = fileURLToPath(new URL('..', import.meta.url))
 const localCollector = fileURLToPath(new URL('../../../scripts/local-collector.mjs', import.meta.url))
+const chromiumHelper = fileURLToPath(new URL('../../../scripts/chromium.mjs', import.meta.url))
 const CHROMIUM = '/usr/bin/chromium'
 
 let collector: Collector
@@ -28,7 +28,6 @@ let refline: Refline
 let janeId: string
 let demo: ChildProcess
 let demoUrl: string
-let profileDir: string
 let browser: BrowserContext
 
 beforeAll(async () => {
@@ -67,32 +66,15 @@ beforeAll(async () => {
     })
   })
 
-  profileDir = mkdtempSync(join(tmpdir(), 'refline-chromium-'))
-  browser = await chromium.launchPersistentContext(profileDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    // Headless Chromium announces itself as "HeadlessChrome", which the collector rightly counts
-    // as a bot (kept apart, never attributed); a visitor's browser sends a regular user agent.
-    userAgent:
-      'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  })
+  // A desktop user agent: headless Chromium says "HeadlessChrome", which the collector counts as a bot.
+  const { launchChromium } = (await import(chromiumHelper)) as { launchChromium(): Promise<BrowserContext> }
+  browser = await launchChromium()
 })
 
 afterAll(async () => {
   await browser?.close()
   if (demo && demo.exitCode === null) demo.kill('SIGTERM')
   await collector?.stop()
-  if (profileDir) rmSync(profileDir, { recursive: true, force: true })
 })
 
 async function janeTotals() {

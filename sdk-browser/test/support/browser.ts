@@ -3,10 +3,8 @@
  * 127.0.0.1. `visit()` opens a page and records what the tracker did on the network and any
  * error the page saw.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { type BrowserContext, chromium, type Page } from 'playwright-core'
+import type { BrowserContext, Page } from 'playwright-core'
+import { DESKTOP_CHROME_UA, launchChromium } from '../../../scripts/chromium.mjs'
 
 export interface Browser {
   context: BrowserContext
@@ -37,31 +35,13 @@ export interface Visit {
   waitForClicks(n: number, timeoutMs?: number): Promise<void>
 }
 
-/**
- * A desktop Chrome user agent. Headless Chromium says "HeadlessChrome", which the collector rightly
- * counts as a bot; the visitors in these tests are people.
- */
-export const DESKTOP_CHROME =
-  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36'
+/** A desktop Chrome user agent: the visitors in these tests are people, not bots. */
+export const DESKTOP_CHROME: string = DESKTOP_CHROME_UA
 
 export async function launchBrowser({ userAgent = DESKTOP_CHROME } = {}): Promise<Browser> {
-  const profile = mkdtempSync(join(tmpdir(), 'refline-chromium-'))
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
+  const context = await launchChromium({
     userAgent,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--host-resolver-rules=MAP *.refline.test 127.0.0.1',
-      '--ignore-certificate-errors',
-    ],
+    args: ['--host-resolver-rules=MAP *.refline.test 127.0.0.1', '--ignore-certificate-errors'],
   })
   return {
     context,
@@ -116,7 +96,6 @@ export async function launchBrowser({ userAgent = DESKTOP_CHROME } = {}): Promis
     },
     async close() {
       await context.close()
-      rmSync(profile, { recursive: true, force: true })
     },
   }
 }
