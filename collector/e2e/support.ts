@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { BrowserContext, Page } from 'playwright-core'
-// @ts-expect-error: plain ESM runner script without type declarations
 import { launchChromium } from '../../scripts/chromium.mjs'
 import { freePort, startCollector } from '../../scripts/local-collector.mjs'
 
