@@ -65,6 +65,15 @@ describe('the tracked journey', () => {
       .bind(conv.body.conversion.commission.id)
       .first<{ due_at: string; status: string }>()
     expect(dueAt?.status).toBe('reversed')
+    const customer = await env.DB.prepare(
+      'SELECT affiliate_id, click_id, signed_up_at, first_conversion_at, email_hash FROM customers WHERE program_id = ?',
+    )
+      .bind(program.id)
+      .first<Record<string, string | null>>()
+    expect(customer).toMatchObject({ affiliate_id: jane.id, click_id: cid })
+    expect(customer?.signed_up_at).toBeTruthy()
+    expect(customer?.first_conversion_at).toBeTruthy()
+    expect(customer?.email_hash).toMatch(/^[0-9a-f]{64}$/)
   })
 
   it('keeps a signed-up customer with its affiliate for later conversions without a click', async () => {

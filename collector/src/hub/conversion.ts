@@ -3,7 +3,7 @@ import { computeCommission } from '../domain/commissions'
 import { newId } from '../lib/crypto'
 import type { ConversionBody } from '../lib/schemas'
 import type { ConversionResult } from '../shared'
-import { rollupStatement } from './d1-writes'
+import { customerStatement, rollupStatement } from './d1-writes'
 import type { LocalStore } from './local-store'
 import { commissionPlan, type HubProgram } from './program-config'
 import { resolveAttribution } from './resolve-attribution'
@@ -82,25 +82,16 @@ export function planConversion(
   ]
   if (input.customer_id) {
     statements.push(
-      db
-        .prepare(
-          `INSERT INTO customers (program_id, mode, customer_id, affiliate_id, click_id, sub, first_conversion_at, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (program_id, mode, customer_id) DO UPDATE SET
-             affiliate_id = COALESCE(customers.affiliate_id, excluded.affiliate_id),
-             click_id = COALESCE(customers.click_id, excluded.click_id),
-             first_conversion_at = COALESCE(customers.first_conversion_at, excluded.first_conversion_at)`,
-        )
-        .bind(
-          ctx.programId,
-          ctx.mode,
-          input.customer_id,
-          affiliate?.id ?? null,
-          result.clickId,
-          sub,
-          iso,
-          nowIso,
-        ),
+      customerStatement(db, {
+        programId: ctx.programId,
+        mode: ctx.mode,
+        customerId: input.customer_id,
+        affiliateId: affiliate?.id ?? null,
+        clickId: result.clickId,
+        sub,
+        firstConversionAt: iso,
+        at: nowIso,
+      }),
     )
   }
   if (decision && commissionId && affiliate) {

@@ -54,6 +54,51 @@ export function rollupStatement(
     )
 }
 
+/**
+ * Creates or completes a customer. What attributed the customer first stays (affiliate, click,
+ * sub, first conversion, signup time); a newer email hash replaces an older one.
+ */
+export function customerStatement(
+  db: D1Database,
+  c: {
+    programId: string
+    mode: Mode
+    customerId: string
+    affiliateId: string | null
+    clickId: string | null
+    sub: string | null
+    emailHash?: string | null
+    signedUpAt?: string | null
+    firstConversionAt?: string | null
+    at: string
+  },
+): D1PreparedStatement {
+  return db
+    .prepare(
+      `INSERT INTO customers (program_id, mode, customer_id, affiliate_id, click_id, sub, email_hash, signed_up_at, first_conversion_at, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (program_id, mode, customer_id) DO UPDATE SET
+         affiliate_id = COALESCE(customers.affiliate_id, excluded.affiliate_id),
+         click_id = COALESCE(customers.click_id, excluded.click_id),
+         sub = COALESCE(customers.sub, excluded.sub),
+         email_hash = COALESCE(excluded.email_hash, customers.email_hash),
+         signed_up_at = COALESCE(customers.signed_up_at, excluded.signed_up_at),
+         first_conversion_at = COALESCE(customers.first_conversion_at, excluded.first_conversion_at)`,
+    )
+    .bind(
+      c.programId,
+      c.mode,
+      c.customerId,
+      c.affiliateId,
+      c.clickId,
+      c.sub,
+      c.emailHash ?? null,
+      c.signedUpAt ?? null,
+      c.firstConversionAt ?? null,
+      c.at,
+    )
+}
+
 /** The idempotency record; a plain INSERT, so a second writer's whole batch fails and rolls back. */
 export function eventStatement(
   db: D1Database,

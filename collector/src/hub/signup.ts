@@ -2,7 +2,7 @@
 import { newId } from '../lib/crypto'
 import type { SignupBody } from '../lib/schemas'
 import type { SignupResult } from '../shared'
-import { rollupStatement } from './d1-writes'
+import { customerStatement, rollupStatement } from './d1-writes'
 import type { LocalStore } from './local-store'
 import type { HubProgram } from './program-config'
 import { resolveAttribution } from './resolve-attribution'
@@ -48,26 +48,17 @@ export function planSignup(
         iso,
         nowIso,
       ),
-    db
-      .prepare(
-        `INSERT INTO customers (program_id, mode, customer_id, affiliate_id, click_id, sub, email_hash, signed_up_at, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (program_id, mode, customer_id) DO UPDATE SET
-           affiliate_id = COALESCE(customers.affiliate_id, excluded.affiliate_id),
-           click_id = COALESCE(customers.click_id, excluded.click_id), sub = COALESCE(customers.sub, excluded.sub),
-           email_hash = COALESCE(excluded.email_hash, customers.email_hash), signed_up_at = excluded.signed_up_at`,
-      )
-      .bind(
-        ctx.programId,
-        ctx.mode,
-        input.customer_id,
-        affiliate?.id ?? null,
-        result.clickId,
-        sub,
-        input.email_hash,
-        iso,
-        nowIso,
-      ),
+    customerStatement(db, {
+      programId: ctx.programId,
+      mode: ctx.mode,
+      customerId: input.customer_id,
+      affiliateId: affiliate?.id ?? null,
+      clickId: result.clickId,
+      sub,
+      emailHash: input.email_hash,
+      signedUpAt: iso,
+      at: nowIso,
+    }),
     rollupStatement(
       db,
       { programId: ctx.programId, mode: ctx.mode, affiliateId: affiliate?.id ?? null, sub, at, currency: '' },
