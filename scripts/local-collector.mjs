@@ -49,15 +49,28 @@ export async function migrate(persistTo) {
   })
 }
 
-/** Runs SQL against the local D1 under `persistTo` and returns the rows. */
+/**
+ * Runs SQL against the local D1 under `persistTo` and returns the rows. The running collector
+ * writes to the same SQLite file, so a read can meet a lock (SQLITE_BUSY): it is retried.
+ */
 export async function queryD1(persistTo, sql) {
-  const { stdout } = await run(
-    wrangler,
-    ['d1', 'execute', 'DB', '--local', '--persist-to', persistTo, '--json', '--command', sql],
-    { cwd: collectorDir, env: wranglerEnv, maxBuffer: 64 * 1024 * 1024 },
-  )
-  const parsed = JSON.parse(stdout)
-  return parsed[0]?.results ?? []
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const { stdout } = await run(
+        wrangler,
+        ['d1', 'execute', 'DB', '--local', '--persist-to', persistTo, '--json', '--command', sql],
+        { cwd: collectorDir, env: wranglerEnv, maxBuffer: 64 * 1024 * 1024 },
+      )
+      const parsed = JSON.parse(stdout)
+      return parsed[0]?.results ?? []
+    } catch (err) {
+      const locked = /SQLITE_BUSY|database is locked/.test(
+        `${err.message}${err.stdout ?? ''}${err.stderr ?? ''}`,
+      )
+      if (!locked || attempt >= 8) throw err
+      await new Promise((r) => setTimeout(r, 100 * attempt))
+    }
+  }
 }
 
 async function waitForHealth(url, child, timeoutMs) {
