@@ -1,5 +1,6 @@
-import { env } from 'cloudflare:test'
+import { createExecutionContext, env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
+import worker from '../src/index'
 import { ADMIN, call, createAffiliate, createProgram, sendClick } from './helpers'
 
 describe('auth', () => {
@@ -96,5 +97,32 @@ describe('auth', () => {
     const body = { event_id: 'same', amount: 100, currency: 'USD' }
     expect((await call('POST', '/v1/conversions', { token: keys.test_secret, body })).status).toBe(201)
     expect((await call('POST', '/v1/conversions', { token: keys.secret, body })).status).toBe(201)
+  })
+
+  it('refuses every admin action when the deployment ADMIN_TOKEN is too short to be safe', async () => {
+    const weak = { ...env, ADMIN_TOKEN: 'letmein' }
+    const res = await worker.fetch(
+      new Request('http://collector.test/v1/programs', {
+        method: 'POST',
+        headers: { authorization: 'Bearer letmein', 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'x' }),
+      }),
+      weak,
+      createExecutionContext(),
+    )
+    expect(res.status).toBe(401)
+    expect(((await res.json()) as { error: { message: string } }).error.message).toContain('16 characters')
+  })
+
+  it('lists only live affiliates in live stats and every affiliate in test stats', async () => {
+    const { keys } = await createProgram()
+    const live = await createAffiliate(keys.secret)
+    const test = await createAffiliate(keys.test_secret)
+    const liveStats = await call('GET', '/v1/stats', { token: keys.secret })
+    const testStats = await call('GET', '/v1/stats', { token: keys.test_secret })
+    expect(liveStats.body.affiliates.map((a: { id: string }) => a.id)).toEqual([live.id])
+    expect(testStats.body.affiliates.map((a: { id: string }) => a.id).sort()).toEqual(
+      [live.id, test.id].sort(),
+    )
   })
 })

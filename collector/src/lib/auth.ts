@@ -61,14 +61,28 @@ export const requireSecretKey = createMiddleware<AppEnv>(async (c, next) => {
   await next()
 })
 
+/**
+ * The admin token is the one password of a deployment and sign-in has no attempt counter, so a
+ * token short enough to guess is refused outright rather than accepted.
+ */
+export const MIN_ADMIN_TOKEN_LENGTH = 16
+
+function adminTokenUsable(env: Env): env is Env & { ADMIN_TOKEN: string } {
+  return !!env.ADMIN_TOKEN && env.ADMIN_TOKEN.length >= MIN_ADMIN_TOKEN_LENGTH
+}
+
 export function isAdminToken(env: Env, token: string | null | undefined): boolean {
-  return !!env.ADMIN_TOKEN && !!token && timingSafeEqual(token, env.ADMIN_TOKEN)
+  return adminTokenUsable(env) && !!token && timingSafeEqual(token, env.ADMIN_TOKEN)
 }
 
 /** The deployment's ADMIN_TOKEN secret: creates programs and manages keys. */
 export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
-  if (!c.env.ADMIN_TOKEN)
-    throw new ApiError('unauthorized', 'ADMIN_TOKEN is not configured on this deployment')
+  if (!adminTokenUsable(c.env)) {
+    throw new ApiError(
+      'unauthorized',
+      `ADMIN_TOKEN is not configured on this deployment or is shorter than ${MIN_ADMIN_TOKEN_LENGTH} characters`,
+    )
+  }
   if (!isAdminToken(c.env, bearer(c.req.header('authorization')))) {
     throw new ApiError('unauthorized', 'Invalid admin token')
   }

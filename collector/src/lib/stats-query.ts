@@ -77,8 +77,11 @@ export async function queryStats(
       )
       .bind(...params),
     db
-      .prepare('SELECT id, code, name FROM affiliates WHERE program_id = ? ORDER BY created_at')
-      .bind(programId),
+      // Live stats list live affiliates only; test stats list every affiliate (test events may credit any).
+      .prepare(
+        "SELECT id, code, name FROM affiliates WHERE program_id = ? AND (mode = 'live' OR ? = 'test') ORDER BY created_at",
+      )
+      .bind(programId, mode),
   ])
   const hourRows = (byHour?.results ?? []) as unknown as RollupSums[]
   const totals = emptyTotals()
