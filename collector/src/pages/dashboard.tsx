@@ -3,6 +3,7 @@
  * from the hub's live totals, and the frames (fixed sizes, so nothing shifts) that the client
  * script fills and keeps live: charts, feed, affiliate table, commissions, new-affiliate form.
  */
+import type { Child } from 'hono/jsx'
 import type { Mode, Totals } from '../shared'
 import { formatCount, formatMoneyMap } from './format'
 import { Layout, Logo } from './layout'
@@ -32,6 +33,25 @@ const COUNTERS: Array<{ key: keyof Totals; label: string; money?: boolean }> = [
   { key: 'revenue', label: 'Revenue', money: true },
   { key: 'commission', label: 'Commission', money: true },
 ]
+
+/**
+ * The two chart containers the client scripts draw into (`#chart-minutes`, `#chart-days`), shared
+ * by the dashboard and the portal so their ids and accessibility labels stay in one place.
+ */
+export function ChartPanels({ subject, dayTitle }: { subject: string; dayTitle: Child }) {
+  return (
+    <section class="grid2">
+      <div class="panel">
+        <h2>Last hour</h2>
+        <div id="chart-minutes" class="chart" role="img" aria-label={`${subject} per minute`} />
+      </div>
+      <div class="panel">
+        <h2>{dayTitle}</h2>
+        <div id="chart-days" class="chart" role="img" aria-label={`${subject} per day`} />
+      </div>
+    </section>
+  )
+}
 
 export function Counters({ totals, label }: { totals: Totals; label: string }) {
   return (
@@ -140,28 +160,14 @@ export function DashboardPage(p: DashboardProps) {
           </a>
         </form>
 
-        <section class="grid2">
-          <div class="panel">
-            <h2>Last hour</h2>
-            <div
-              id="chart-minutes"
-              class="chart"
-              role="img"
-              aria-label="Clicks, signups and conversions per minute"
-            />
-          </div>
-          <div class="panel">
-            <h2>
+        <ChartPanels
+          subject="Clicks, signups and conversions"
+          dayTitle={
+            <>
               By day <span id="range-label" class="muted" />
-            </h2>
-            <div
-              id="chart-days"
-              class="chart"
-              role="img"
-              aria-label="Clicks, signups and conversions per day"
-            />
-          </div>
-        </section>
+            </>
+          }
+        />
 
         <section class="grid-main">
           <div class="panel">

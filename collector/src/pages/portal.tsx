@@ -4,7 +4,7 @@
  * signups, conversions, commissions). Payouts are not issued yet, so they show an empty state.
  */
 import type { Totals } from '../shared'
-import { Counters } from './dashboard'
+import { ChartPanels, Counters } from './dashboard'
 import { Layout, Logo } from './layout'
 
 export interface PortalProps {
@@ -57,28 +57,14 @@ export function PortalPage(p: PortalProps) {
           ))}
         </section>
         <Counters totals={p.totals} label="Your all-time totals, updated live" />
-        <section class="grid2">
-          <div class="panel">
-            <h2>Last hour</h2>
-            <div
-              id="chart-minutes"
-              class="chart"
-              role="img"
-              aria-label="Your clicks, signups and conversions per minute"
-            />
-          </div>
-          <div class="panel">
-            <h2>
+        <ChartPanels
+          subject="Your clicks, signups and conversions"
+          dayTitle={
+            <>
               Last 30 days <span class="muted">by day</span>
-            </h2>
-            <div
-              id="chart-days"
-              class="chart"
-              role="img"
-              aria-label="Your clicks, signups and conversions per day"
-            />
-          </div>
-        </section>
+            </>
+          }
+        />
         <section class="grid3">
           <ListPanel
             id="signups"
