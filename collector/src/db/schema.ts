@@ -51,7 +51,13 @@ export const affiliates = sqliteTable(
     status: text('status', { enum: ['active', 'disabled'] })
       .notNull()
       .default('active'),
-    portalToken: text('portal_token').notNull(),
+    /**
+     * Legacy plaintext portal token of affiliates created before tokens were hashed; the collector
+     * hashes it on first use (and in the hourly maintenance) and clears it. Null for every new row.
+     */
+    portalToken: text('portal_token'),
+    /** sha256 of the portal token, like API keys: the link is shown once and can be rotated. */
+    portalTokenHash: text('portal_token_hash'),
     mode: text('mode', { enum: ['live', 'test'] }).notNull(),
     createdAt: text('created_at').notNull(),
     updatedAt: text('updated_at').notNull(),
@@ -59,8 +65,24 @@ export const affiliates = sqliteTable(
   (t) => [
     uniqueIndex('affiliates_code').on(t.code),
     uniqueIndex('affiliates_portal_token').on(t.portalToken),
+    uniqueIndex('affiliates_portal_token_hash').on(t.portalTokenHash),
     index('affiliates_program').on(t.programId),
   ],
+)
+
+/**
+ * Dashboard sessions, so signing out ends a session on the server: the cookie carries a signed
+ * random id and only its sha256 is stored here. A row is deleted on sign-out; expired rows are
+ * swept when someone signs in.
+ */
+export const sessions = sqliteTable(
+  'sessions',
+  {
+    idHash: text('id_hash').primaryKey(),
+    createdAt: text('created_at').notNull(),
+    expiresAt: text('expires_at').notNull(),
+  },
+  (t) => [index('sessions_expires').on(t.expiresAt)],
 )
 
 export const clicks = sqliteTable(
@@ -197,7 +219,8 @@ export const events = sqliteTable(
   {
     programId: text('program_id').notNull(),
     mode: text('mode', { enum: ['live', 'test'] }).notNull(),
-    kind: text('kind', { enum: ['signup', 'conversion', 'refund'] }).notNull(),
+    /** Money events, and `commission` for a hand-made status change (its id is generated). */
+    kind: text('kind', { enum: ['signup', 'conversion', 'refund', 'commission', 'dispute'] }).notNull(),
     eventId: text('event_id').notNull(),
     bodyHash: text('body_hash').notNull(),
     status: integer('status').notNull(),
@@ -252,3 +275,146 @@ export const salts = sqliteTable('salts', {
   salt: text('salt').notNull(),
   createdAt: text('created_at').notNull(),
 })
+
+// --- Stripe, with no code (collector/src/stripe/) ------------------------------------------
+
+/**
+ * A program's Stripe webhook endpoint: the signing secrets (never returned or logged) and the
+ * outcome of the last delivery, for the settings page.
+ */
+export const stripeIntegrations = sqliteTable('stripe_integrations', {
+  programId: text('program_id').primaryKey(),
+  webhookSecret: text('webhook_secret').notNull(),
+  testWebhookSecret: text('test_webhook_secret'),
+  connectedAt: text('connected_at').notNull(),
+  updatedAt: text('updated_at').notNull(),
+  /** The last verified event that was processed. */
+  lastEventAt: text('last_event_at'),
+  /** The last delivery, verified or not, and its error message when it was refused. */
+  lastDeliveryAt: text('last_delivery_at'),
+  lastDeliveryError: text('last_delivery_error'),
+})
+
+/** Stripe events already processed, with the answer given, so a redelivery changes nothing. */
+export const stripeEvents = sqliteTable(
+  'stripe_events',
+  {
+    programId: text('program_id').notNull(),
+    mode: text('mode', { enum: ['live', 'test'] }).notNull(),
+    eventId: text('event_id').notNull(),
+    type: text('type').notNull(),
+    response: text('response').notNull(),
+    createdAt: text('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.programId, t.mode, t.eventId] })],
+)
+
+/** Which payment intent paid which invoice (`invoice_payment.paid`), so refunds find their conversion. */
+export const stripeInvoicePayments = sqliteTable(
+  'stripe_invoice_payments',
+  {
+    programId: text('program_id').notNull(),
+    mode: text('mode', { enum: ['live', 'test'] }).notNull(),
+    paymentIntentId: text('payment_intent_id').notNull(),
+    invoiceId: text('invoice_id').notNull(),
+    createdAt: text('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.programId, t.mode, t.paymentIntentId] })],
+)
+
+/**
+ * One row per cumulative `amount_refunded` seen on a charge: its amount is the growth since the
+ * highest one before it, decided by one INSERT … SELECT so concurrent deliveries cannot both count it.
+ */
+export const stripeRefundSteps = sqliteTable(
+  'stripe_refund_steps',
+  {
+    programId: text('program_id').notNull(),
+    mode: text('mode', { enum: ['live', 'test'] }).notNull(),
+    chargeId: text('charge_id').notNull(),
+    cumulative: integer('cumulative').notNull(),
+    amount: integer('amount').notNull(),
+    conversionEventId: text('conversion_event_id').notNull(),
+    createdAt: text('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.programId, t.mode, t.chargeId, t.cumulative] })],
+)
+
+/** Disputes and the commission status each one interrupted, to restore it when the dispute is won. */
+export const stripeDisputes = sqliteTable(
+  'stripe_disputes',
+  {
+    programId: text('program_id').notNull(),
+    mode: text('mode', { enum: ['live', 'test'] }).notNull(),
+    disputeId: text('dispute_id').notNull(),
+    commissionId: text('commission_id').notNull(),
+    previousStatus: text('previous_status').notNull(),
+    previousReason: text('previous_reason'),
+    status: text('status', { enum: ['open', 'won', 'lost'] }).notNull(),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.programId, t.mode, t.disputeId] })],
+)
+
+/**
+ * A first subscription invoice paid before its checkout session arrived: held for a few minutes
+ * so the session (which carries the click) attributes it, then recorded as it is.
+ */
+export const stripeDeferredInvoices = sqliteTable(
+  'stripe_deferred_invoices',
+  {
+    programId: text('program_id').notNull(),
+    mode: text('mode', { enum: ['live', 'test'] }).notNull(),
+    invoiceId: text('invoice_id').notNull(),
+    /** The conversion to record, as JSON. */
+    conversion: text('conversion').notNull(),
+    dueAt: text('due_at').notNull(),
+    createdAt: text('created_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.programId, t.mode, t.invoiceId] }),
+    index('stripe_deferred_due').on(t.dueAt),
+  ],
+)
+
+/** Ended subscriptions (`customer.subscription.deleted`): the customer's churn, for journeys and stats. */
+export const churns = sqliteTable(
+  'churns',
+  {
+    programId: text('program_id').notNull(),
+    mode: text('mode', { enum: ['live', 'test'] }).notNull(),
+    customerId: text('customer_id').notNull(),
+    subscriptionId: text('subscription_id').notNull(),
+    churnedAt: text('churned_at').notNull(),
+    createdAt: text('created_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.programId, t.mode, t.subscriptionId] }),
+    index('churns_customer').on(t.programId, t.mode, t.customerId),
+  ],
+)
+
+/**
+ * Affiliates' promotion codes, unique per program and matched case-insensitively (as Stripe does):
+ * `code` is stored lower-cased. The Stripe ids are learned from `promotion_code.*` events, one per mode.
+ */
+export const promoCodes = sqliteTable(
+  'promo_codes',
+  {
+    programId: text('program_id').notNull(),
+    code: text('code').notNull(),
+    /** As the founder wrote it, for display. */
+    display: text('display').notNull(),
+    affiliateId: text('affiliate_id').notNull(),
+    stripeId: text('stripe_id'),
+    testStripeId: text('test_stripe_id'),
+    createdAt: text('created_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.programId, t.code] }),
+    index('promo_codes_affiliate').on(t.affiliateId),
+    index('promo_codes_stripe').on(t.programId, t.stripeId),
+    index('promo_codes_test_stripe').on(t.programId, t.testStripeId),
+  ],
+)
