@@ -418,3 +418,65 @@ export const promoCodes = sqliteTable(
     index('promo_codes_test_stripe').on(t.programId, t.testStripeId),
   ],
 )
+
+/**
+ * Outgoing webhook endpoints, one program and mode each (a test endpoint gets test events only).
+ * `secret` is the `whsec_…` signing key kept as is: the dispatcher needs it to sign, and it is shown
+ * only in the answer that creates the endpoint (see docs/webhooks.md for why it is not encrypted).
+ */
+export const webhookEndpoints = sqliteTable(
+  'webhook_endpoints',
+  {
+    id: text('id').primaryKey(),
+    programId: text('program_id').notNull(),
+    mode: text('mode', { enum: ['live', 'test'] }).notNull(),
+    url: text('url').notNull(),
+    /** JSON array of event types; `[]` = every type. */
+    events: text('events').notNull().default('[]'),
+    secret: text('secret').notNull(),
+    status: text('status', { enum: ['enabled', 'disabled'] })
+      .notNull()
+      .default('enabled'),
+    /** Why it was disabled, e.g. `gone` when it answered 410. */
+    disabledReason: text('disabled_reason'),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [index('webhook_endpoints_program').on(t.programId, t.mode)],
+)
+
+/**
+ * The durable outbox and delivery log of outgoing webhooks: one row per event × endpoint, inserted
+ * in the same D1 batch as the event that causes it. `payload` is fixed at insert so the body is
+ * byte-identical on every attempt. Times the dispatcher compares are ms since the epoch.
+ */
+export const webhookDeliveries = sqliteTable(
+  'webhook_deliveries',
+  {
+    id: text('id').primaryKey(),
+    endpointId: text('endpoint_id').notNull(),
+    programId: text('program_id').notNull(),
+    mode: text('mode', { enum: ['live', 'test'] }).notNull(),
+    /** The body's `id` and the `webhook-id` header, the same on every retry. */
+    eventId: text('event_id').notNull(),
+    type: text('type').notNull(),
+    payload: text('payload').notNull(),
+    status: text('status', { enum: ['pending', 'delivered', 'failed'] })
+      .notNull()
+      .default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    lastStatusCode: integer('last_status_code'),
+    lastError: text('last_error'),
+    /** When the retry window started (first send, or the last resend), ms. */
+    windowStartedAt: integer('window_started_at'),
+    nextAttemptAt: integer('next_attempt_at'),
+    lastAttemptAt: integer('last_attempt_at'),
+    deliveredAt: integer('delivered_at'),
+    createdAt: text('created_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('webhook_deliveries_event').on(t.endpointId, t.eventId),
+    index('webhook_deliveries_due').on(t.programId, t.status, t.nextAttemptAt),
+    index('webhook_deliveries_endpoint').on(t.endpointId, t.createdAt),
+  ],
+)
