@@ -19,8 +19,11 @@ import { programRoutes } from './routes/programs'
 import { redirectRoutes } from './routes/redirect'
 import { scriptRoutes } from './routes/script'
 import { statsRoutes } from './routes/stats'
+import { runWebhookMaintenance } from './webhooks/maintenance'
+import { webhookRoutes } from './webhooks/routes'
 
 export { ProgramHub } from './hub/program-hub'
+export { WebhookDispatcher } from './webhooks/dispatcher'
 
 export const app = new Hono<AppEnv>()
 
@@ -30,6 +33,7 @@ app.route('/', programRoutes)
 app.route('/', affiliateRoutes)
 app.route('/', eventRoutes)
 app.route('/', statsRoutes)
+app.route('/', webhookRoutes)
 app.route('/', scriptRoutes)
 app.route('/', redirectRoutes)
 app.route('/', commissionRoutes)
@@ -46,5 +50,6 @@ export default {
   fetch: app.fetch,
   async scheduled(_controller, env, ctx) {
     ctx.waitUntil(runMaintenance(env.DB))
+    ctx.waitUntil(runWebhookMaintenance(env))
   },
 } satisfies ExportedHandler<Env>

@@ -1,0 +1,154 @@
+/**
+ * WebhookDispatcher: one small Durable Object per program that sends its due webhook deliveries.
+ * All state is in D1 (`webhook_deliveries`); the object only holds an alarm, so it survives
+ * restarts and deploys: a durable alarm fires again, and the hourly cron kicks any dispatcher
+ * with due deliveries. Sends at most CONCURRENCY at a time, BATCH per alarm run.
+ */
+import { DurableObject } from 'cloudflare:workers'
+import type { Env } from '../lib/env'
+import { type AttemptOutcome, attemptDelivery } from './deliver'
+import { allowPrivateUrls, retryScaleOf } from './env'
+import { nextAttemptAt } from './schedule'
+
+/** Workers allow 6 simultaneous outgoing connections per invocation; more would only queue. */
+export const CONCURRENCY = 6
+export const BATCH = 50
+
+interface DueRow {
+  id: string
+  endpoint_id: string
+  event_id: string
+  payload: string
+  attempts: number
+  window_started_at: number | null
+  url: string | null
+  secret: string | null
+  endpoint_status: string | null
+}
+
+const DUE_SQL = `SELECT d.id, d.endpoint_id, d.event_id, d.payload, d.attempts, d.window_started_at,
+    w.url, w.secret, w.status AS endpoint_status
+  FROM webhook_deliveries d LEFT JOIN webhook_endpoints w ON w.id = d.endpoint_id
+  WHERE d.program_id = ? AND d.status = 'pending' AND d.next_attempt_at <= ?
+  ORDER BY d.next_attempt_at LIMIT ?`
+
+/** Runs `work` over `items`, at most `limit` at a time. */
+async function eachBounded<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next++] as T
+      await work(item)
+    }
+  })
+  await Promise.all(lanes)
+}
+
+export class WebhookDispatcher extends DurableObject<Env> {
+  private programId: string | undefined
+
+  /** Sends whatever is due now (after the current run, if one is under way). */
+  async kick(programId: string): Promise<void> {
+    if (this.programId !== programId) {
+      this.programId = programId
+      await this.ctx.storage.put('programId', programId)
+    }
+    const alarm = await this.ctx.storage.getAlarm()
+    const now = Date.now()
+    if (alarm === null || alarm > now) await this.ctx.storage.setAlarm(now)
+  }
+
+  override async alarm(): Promise<void> {
+    this.programId ??= await this.ctx.storage.get<string>('programId')
+    const programId = this.programId
+    if (!programId) return
+    const db = this.env.DB
+    const { results } = await db.prepare(DUE_SQL).bind(programId, Date.now(), BATCH).all<DueRow>()
+    await eachBounded(results, CONCURRENCY, async (row) => {
+      try {
+        await this.attempt(row)
+      } catch (err) {
+        console.error('WebhookDispatcher', programId, 'delivery', row.id, err)
+      }
+    })
+    const next = await db
+      .prepare(
+        "SELECT MIN(next_attempt_at) AS t FROM webhook_deliveries WHERE program_id = ? AND status = 'pending'",
+      )
+      .bind(programId)
+      .first<{ t: number | null }>()
+    if (next?.t == null) return
+    // Never push back an alarm a kick set while this run was sending.
+    const target = Math.max(next.t, Date.now())
+    const current = await this.ctx.storage.getAlarm()
+    if (current === null || current > target) await this.ctx.storage.setAlarm(target)
+  }
+
+  private async attempt(row: DueRow): Promise<void> {
+    const db = this.env.DB
+    const now = Date.now()
+    let outcome: AttemptOutcome
+    if (row.url === null || row.secret === null || row.endpoint_status !== 'enabled') {
+      outcome = { kind: 'refused', error: 'not sent: the endpoint is disabled or deleted' }
+    } else {
+      outcome = await attemptDelivery(
+        { url: row.url, secret: row.secret, eventId: row.event_id, payload: row.payload },
+        { allowPrivate: allowPrivateUrls(this.env), now },
+      )
+    }
+    const done = Date.now()
+    const windowStart = row.window_started_at ?? now
+    // A refusal is not an attempt: nothing was sent.
+    const attempts = row.attempts + (outcome.kind === 'refused' ? 0 : 1)
+    const update = (status: string, code: number | null, error: string | null, nextAt: number | null) =>
+      db
+        .prepare(
+          `UPDATE webhook_deliveries SET status = ?, attempts = ?, last_status_code = ?, last_error = ?,
+             window_started_at = ?, next_attempt_at = ?, last_attempt_at = ?, delivered_at = ?
+           WHERE id = ? AND status = 'pending'`,
+        )
+        .bind(
+          status,
+          attempts,
+          code,
+          error,
+          windowStart,
+          nextAt,
+          now,
+          status === 'delivered' ? done : null,
+          row.id,
+        )
+    switch (outcome.kind) {
+      case 'delivered':
+        await update('delivered', outcome.statusCode, null, null).run()
+        return
+      case 'refused':
+        await update('failed', null, outcome.error, null).run()
+        return
+      case 'gone': {
+        const at = new Date(done).toISOString()
+        await db.batch([
+          update('failed', 410, outcome.error, null),
+          db
+            .prepare(
+              "UPDATE webhook_endpoints SET status = 'disabled', disabled_reason = 'gone', updated_at = ? WHERE id = ?",
+            )
+            .bind(at, row.endpoint_id),
+          db
+            .prepare(
+              `UPDATE webhook_deliveries SET status = 'failed', next_attempt_at = NULL,
+                 last_error = 'not sent: the endpoint answered 410 Gone and was disabled'
+               WHERE endpoint_id = ? AND status = 'pending' AND id <> ?`,
+            )
+            .bind(row.endpoint_id, row.id),
+        ])
+        return
+      }
+      case 'failed': {
+        const nextAt = nextAttemptAt(attempts, windowStart, done, retryScaleOf(this.env))
+        await update(nextAt === null ? 'failed' : 'pending', outcome.statusCode, outcome.error, nextAt).run()
+        return
+      }
+    }
+  }
+}

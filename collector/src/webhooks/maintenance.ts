@@ -1,0 +1,27 @@
+/**
+ * The webhooks' part of the hourly cron: wake every dispatcher that has due deliveries (a lost
+ * kick or alarm costs at most an hour), and drop finished deliveries from the log after 30 days.
+ */
+import type { Env } from '../lib/env'
+import { kickWebhooks } from './enqueue'
+
+export const LOG_RETENTION_MS = 30 * 86_400_000
+const MAX_PROGRAMS_PER_RUN = 1_000
+
+export async function runWebhookMaintenance(
+  env: Env,
+  now = Date.now(),
+): Promise<{ kicked: number; pruned: number }> {
+  const { results } = await env.DB.prepare(
+    "SELECT DISTINCT program_id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= ? LIMIT ?",
+  )
+    .bind(now, MAX_PROGRAMS_PER_RUN)
+    .all<{ program_id: string }>()
+  for (const { program_id } of results) await kickWebhooks(env, program_id)
+  const pruned = await env.DB.prepare(
+    "DELETE FROM webhook_deliveries WHERE status <> 'pending' AND created_at < ?",
+  )
+    .bind(new Date(now - LOG_RETENTION_MS).toISOString())
+    .run()
+  return { kicked: results.length, pruned: pruned.meta.changes ?? 0 }
+}
