@@ -1,10 +1,81 @@
-/** zod schemas for every request body of the v1 API. */
+/**
+ * zod schemas for every request body of the v1 API, and the date-time rules shared with the
+ * query parsers. Every object is strict: a field the contract does not list is a 400 naming it,
+ * never silently dropped (a typo such as `amount_cents` would otherwise be a quiet no-op).
+ */
 import { z } from 'zod'
 import { MAX_AMOUNT, normalizeCurrency } from '../domain/money'
+import { promoCodeString, promoCodesInput } from '../stripe/promo-codes'
 
+/**
+ * The times the collector accepts anywhere: from 2000-01-01 to the end of year 9999. Older or
+ * later instants are typos or attacks, and past ±8.64e15 ms a JavaScript Date cannot even print
+ * itself (`toISOString` throws), so nothing outside this range gets past validation.
+ */
+export const MIN_TIME = Date.UTC(2000, 0, 1)
+export const MAX_TIME = Date.UTC(9999, 11, 31, 23, 59, 59, 999)
+/** A money event may be dated a little ahead of the collector's clock (clock skew), no more. */
+export const MAX_FUTURE_MS = 86_400_000
+
+const DATE_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-](\d{2}):(\d{2}))$/i
+const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/
+
+function validDate(y: number, m: number, d: number): boolean {
+  const t = new Date(Date.UTC(y, m - 1, d))
+  return t.getUTCFullYear() === y && t.getUTCMonth() === m - 1 && t.getUTCDate() === d
+}
+
+/**
+ * Milliseconds of an ISO 8601 date-time with a zone (`2025-03-01T12:00:00Z`, `…+01:00`), or of
+ * a calendar date when `dateOnly` says which end of the UTC day it stands for; null for anything
+ * else: other formats (`Date.parse` takes "March 7" and "1"), impossible dates (30 February, hour
+ * 25) and instants outside MIN_TIME…MAX_TIME.
+ */
+export function parseInstant(value: string, dateOnly?: 'start' | 'end'): number | null {
+  let ms: number
+  const date = dateOnly ? DATE_ONLY.exec(value) : null
+  if (date) {
+    const [y, m, d] = [Number(date[1]), Number(date[2]), Number(date[3])]
+    if (!validDate(y, m, d)) return null
+    ms = Date.UTC(y, m - 1, d) + (dateOnly === 'end' ? 86_400_000 - 1 : 0)
+  } else {
+    const t = DATE_TIME.exec(value)
+    if (!t) return null
+    const [y, mo, d, h, mi, s] = [1, 2, 3, 4, 5, 6].map((i) => Number(t[i] ?? 0)) as number[]
+    if (!validDate(y!, mo!, d!) || h! > 23 || mi! > 59 || s! > 59) return null
+    const offH = Number(t[9] ?? 0)
+    const offM = Number(t[10] ?? 0)
+    if (offH > 23 || offM > 59) return null
+    const frac = Number(`0.${t[7] ?? '0'}`)
+    const sign = t[8]?.startsWith('-') ? -1 : 1
+    ms = Date.UTC(y!, mo! - 1, d!, h, mi, s) + Math.floor(frac * 1000) - sign * (offH * 60 + offM) * 60_000
+  }
+  return ms >= MIN_TIME && ms <= MAX_TIME ? ms : null
+}
+
+const RANGE = 'between 2000-01-01 and 9999-12-31'
+
+/** An ISO 8601 date-time with a zone, inside the accepted range and at most a day ahead of now. */
+const occurredAt = z
+  .string({ error: 'must be an ISO 8601 date-time such as 2025-03-01T12:00:00Z' })
+  .max(40, 'must be an ISO 8601 date-time such as 2025-03-01T12:00:00Z')
+  .superRefine((value, ctx) => {
+    const ms = parseInstant(value)
+    if (ms === null) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be an ISO 8601 date-time with a zone (such as 2025-03-01T12:00:00Z), ${RANGE}`,
+      })
+    } else if (ms > Date.now() + MAX_FUTURE_MS) {
+      ctx.addIssue({ code: 'custom', message: 'must not be more than a day in the future' })
+    }
+  })
+
+/** ISO 4217, three letters in either case (Stripe sends lower case), stored upper case. */
 export const currency = z
-  .string()
-  .length(3, 'must be a 3-letter ISO 4217 code')
+  .string({ error: 'must be a 3-letter ISO 4217 code' })
+  .regex(/^[A-Za-z]{3}$/, 'must be a 3-letter ISO 4217 code')
   .transform((code, ctx) => {
     const normalized = normalizeCurrency(code)
     if (!normalized) {
@@ -14,6 +85,7 @@ export const currency = z
     return normalized
   })
 
+/** Minor units (cents): an integer, never a float, from 1 to MAX_AMOUNT. */
 const amount = z
   .number({ error: 'must be an integer amount in minor units' })
   .int('must be an integer amount in minor units')
@@ -21,25 +93,45 @@ const amount = z
   .max(MAX_AMOUNT, `must be at most ${MAX_AMOUNT}`)
 
 const id = (max = 255) =>
-  z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`)
+  z
+    .string({ error: 'must be a string' })
+    .trim()
+    .min(1, 'must not be empty')
+    .max(max, `must be at most ${max} characters`)
 const eventId = id(255)
-const timestamp = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' })
-const clickId = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'must be 16–64 URL-safe characters')
-const code = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'must be 1–64 letters, digits, "-" or "_"')
+const clickId = z
+  .string({ error: 'must be a string' })
+  .regex(/^[A-Za-z0-9_-]{16,64}$/, 'must be 16–64 URL-safe characters')
+const code = z
+  .string({ error: 'must be a string' })
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'must be 1–64 letters, digits, "-" or "_"')
+const ref = z.string({ error: 'must be a string' }).trim().min(1, 'must not be empty').max(64)
+const email = z.email({ error: 'must be an email address' }).max(320, 'must be at most 320 characters')
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048)
+
+/**
+ * Fields the contract names that this collector does not implement yet: refused with a message
+ * that says so, rather than accepted and ignored.
+ */
+export const NOT_YET_SUPPORTED: Record<string, string> = {}
 
 export const commissionRule = z.discriminatedUnion('type', [
-  z.object({
+  z.strictObject({
     type: z.literal('percent'),
     percent: z
-      .number()
+      .number({ error: 'must be a number from 0 to 100' })
       .min(0)
       .max(100)
       .refine((p) => Math.abs(p * 100 - Math.round(p * 100)) < 1e-9, 'at most two decimals'),
   }),
-  z.object({ type: z.literal('flat'), amount: z.number().int().min(0).max(MAX_AMOUNT), currency }),
+  z.strictObject({
+    type: z.literal('flat'),
+    amount: z.number().int('must be an integer amount in minor units').min(0).max(MAX_AMOUNT),
+    currency,
+  }),
 ])
 
-export const programInput = z.object({
+export const programInput = z.strictObject({
   name: id(200),
   currency: currency.default('USD'),
   cookie_days: z.number().int().min(1).max(400).default(30),
@@ -48,78 +140,86 @@ export const programInput = z.object({
   recurring_months: z.number().int().min(0).max(1200).nullable().default(null),
   hold_days: z.number().int().min(0).max(365).default(30),
   bonus: z
-    .object({
+    .strictObject({
       amount: z.number().int().positive().max(MAX_AMOUNT),
       currency,
       within_hours: z.number().int().min(1).max(8760),
     })
     .nullable()
     .default(null),
-  landing_url: z
-    .url({ protocol: /^https?$/ })
-    .nullable()
-    .default(null),
-  allowed_origins: z
-    .array(z.url({ protocol: /^https?$/ }))
-    .max(50)
-    .default([]),
+  landing_url: httpUrl.nullable().default(null),
+  allowed_origins: z.array(httpUrl).max(50).default([]),
 })
 
-export const affiliateInput = z.object({
+export const affiliateInput = z.strictObject({
   name: id(200),
-  email: z.email(),
+  email,
   code: code.optional(),
   commission: commissionRule.nullable().optional(),
+  promo_codes: promoCodesInput.optional(),
 })
 
-export const affiliatePatch = z.object({
+export const affiliatePatch = z.strictObject({
   name: id(200).optional(),
-  email: z.email().optional(),
+  email: email.optional(),
   commission: commissionRule.nullable().optional(),
   status: z.enum(['active', 'disabled']).optional(),
+  promo_codes: promoCodesInput.optional(),
 })
 
 /** Cuts an over-long descriptive field instead of losing the click over it. */
-const clipped = (max: number) => z.string().transform((s) => s.slice(0, max))
+const clipped = (max: number) => z.string({ error: 'must be a string' }).transform((s) => s.slice(0, max))
 
 /**
  * A click comes from a visitor's browser: the fields that decide attribution are strict, the
  * descriptive ones are clipped, and a malformed `prev_click_id` (say, from a crafted link) is
  * dropped rather than costing the click.
  */
-export const clickInput = z.object({
-  key: z.string().min(1),
+export const clickInput = z.strictObject({
+  key: z.string({ error: 'must be a string' }).min(1).max(128),
   click_id: clickId.optional(),
   prev_click_id: clickId.optional().catch(undefined),
-  ref: z.string().trim().min(1).max(64),
+  ref,
   url: clipped(2048).default(''),
   referrer: clipped(2048).optional(),
   sub: clipped(128).optional(),
 })
 
-export const signupInput = z.object({
+export const signupInput = z.strictObject({
   event_id: eventId.optional(),
   customer_id: id(255),
   click_id: clickId.optional(),
-  ref: z.string().trim().min(1).max(64).optional(),
-  email: z.email().max(320).optional(),
-  occurred_at: timestamp.optional(),
+  ref: ref.optional(),
+  promo_code: promoCodeString.optional(),
+  email: email.optional(),
+  occurred_at: occurredAt.optional(),
 })
 
-export const conversionInput = z.object({
+export const MAX_METADATA_KEYS = 50
+
+export const conversionInput = z.strictObject({
   event_id: eventId,
   customer_id: id(255).optional(),
   click_id: clickId.optional(),
-  ref: z.string().trim().min(1).max(64).optional(),
+  ref: ref.optional(),
+  promo_code: promoCodeString.optional(),
   amount,
   currency,
-  occurred_at: timestamp.optional(),
+  occurred_at: occurredAt.optional(),
+  /** Flat key/value pairs for the founder's own bookkeeping: no nesting, bounded in count and size. */
   metadata: z
-    .record(z.string().max(64), z.union([z.string().max(1024), z.number(), z.boolean(), z.null()]))
+    .record(
+      z.string().min(1).max(64, 'keys must be at most 64 characters'),
+      z.union([z.string().max(1024), z.number(), z.boolean(), z.null()], {
+        error: 'values must be strings (≤ 1024 characters), numbers, booleans or null',
+      }),
+      { error: 'must be an object of flat key/value pairs' },
+    )
+    .refine((m) => Object.keys(m).length <= MAX_METADATA_KEYS, `at most ${MAX_METADATA_KEYS} keys`)
     .optional(),
 })
 
-export const refundInput = z.object({
+export const refundInput = z.strictObject({
   event_id: eventId,
   conversion_event_id: eventId,
   amount: amount.optional(),

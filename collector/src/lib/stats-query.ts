@@ -8,20 +8,52 @@ import type { Mode, StatsResult, Totals } from '../shared'
 import { emptyTotals } from '../shared'
 import { ApiError } from './errors'
 import { addSums, buildSeries, isTimeZone, type RollupSums } from './rollup-series'
+import { MIN_TIME } from './schemas'
+import { queryText, queryTime } from './validate'
 
 /** Query parameters as `GET /v1/stats` takes them: `from`, `to`, `affiliate`, `sub`, `interval`, `tz`. */
 export type StatsQuery = Partial<Record<'from' | 'to' | 'affiliate' | 'sub' | 'interval' | 'tz', string>>
 
 const HOUR = 3_600_000
-const MAX_RANGE_DAYS = 400
+const DAY = 86_400_000
+export const MAX_RANGE_DAYS = 400
+const INTERVALS = ['hour', 'day'] as const
+/** Names as the IANA database writes them (`UTC`, `Europe/Paris`, `Etc/GMT+5`), not offsets like `+01:00`. */
+const IANA_NAME = /^[A-Za-z][A-Za-z0-9_+-]*(?:\/[A-Za-z0-9_+-]+)*$/
 
-function parseTime(value: string | undefined, field: string, endOfDay: boolean): number | null {
-  if (value === undefined || value === '') return null
-  const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(value)
-  const ms = Date.parse(dateOnly ? `${value}T${endOfDay ? '23:59:59.999' : '00:00:00'}Z` : value)
-  if (Number.isNaN(ms))
-    throw new ApiError('invalid_request', `${field} must be an ISO 8601 date or date-time`, field)
-  return ms
+/** The validated form of a StatsQuery: every value checked, so nothing later can throw on it. */
+export interface StatsFilter {
+  from: number
+  to: number
+  interval: 'hour' | 'day'
+  tz: string
+  affiliate: string | undefined
+  sub: string | undefined
+}
+
+/**
+ * Checks every stats parameter and answers 400 naming the first bad one: `from`/`to` dates in
+ * range and in order, at most MAX_RANGE_DAYS apart, `interval` one of hour/day, `tz` an IANA zone,
+ * `affiliate` and `sub` bounded. Shared by `GET /v1/stats`, the dashboard and the portal.
+ */
+export function parseStatsQuery(q: StatsQuery, now = Date.now()): StatsFilter {
+  const toGiven = queryTime(q.to, 'to', 'end')
+  const fromGiven = queryTime(q.from, 'from', 'start')
+  const to = toGiven ?? now
+  const from = fromGiven ?? Math.max(MIN_TIME, to - 30 * DAY)
+  if (from > to) throw new ApiError('invalid_request', 'from must be before to', 'from')
+  if (to - from > MAX_RANGE_DAYS * DAY)
+    throw new ApiError('invalid_request', `from and to must be at most ${MAX_RANGE_DAYS} days apart`, 'from')
+  const tz = q.tz || 'UTC'
+  if (tz.length > 64 || !IANA_NAME.test(tz) || !isTimeZone(tz))
+    throw new ApiError('invalid_request', 'tz must be an IANA time zone such as Europe/Paris', 'tz')
+  const interval = q.interval || (to - from <= 2 * DAY ? 'hour' : 'day')
+  if (!INTERVALS.includes(interval as never))
+    throw new ApiError('invalid_request', `interval must be ${INTERVALS.join(' or ')}`, 'interval')
+  const affiliate = queryText(q.affiliate, 'affiliate', 128)
+  // `?sub=` (empty) is a filter too: the clicks that came with no sub.
+  const sub = q.sub === undefined ? undefined : (queryText(q.sub, 'sub', 128) ?? '')
+  return { from, to, interval: interval as StatsFilter['interval'], tz, affiliate, sub }
 }
 
 const SUMS = `SUM(clicks) AS clicks, SUM(unique_clicks) AS unique_clicks, SUM(signups) AS signups,
@@ -33,24 +65,13 @@ export async function queryStats(
   mode: Mode,
   q: StatsQuery,
 ): Promise<StatsResult> {
-  const now = Date.now()
-  const to = parseTime(q.to, 'to', true) ?? now
-  const from = parseTime(q.from, 'from', false) ?? to - 30 * 86_400_000
-  if (from > to) throw new ApiError('invalid_request', 'from must be before to', 'from')
-  if (to - from > MAX_RANGE_DAYS * 86_400_000)
-    throw new ApiError('invalid_request', `range must be at most ${MAX_RANGE_DAYS} days`, 'from')
-  const tz = q.tz || 'UTC'
-  if (!isTimeZone(tz))
-    throw new ApiError('invalid_request', 'tz must be an IANA time zone such as Europe/Paris', 'tz')
-  const interval = q.interval ?? (to - from <= 2 * 86_400_000 ? 'hour' : 'day')
-  if (interval !== 'hour' && interval !== 'day')
-    throw new ApiError('invalid_request', 'interval must be hour or day', 'interval')
+  const { from, to, interval, tz, affiliate, sub } = parseStatsQuery(q)
 
   let affiliateId: string | null = null
-  if (q.affiliate) {
+  if (affiliate) {
     const aff = await db
       .prepare('SELECT id FROM affiliates WHERE program_id = ? AND (id = ? OR code = ?)')
-      .bind(programId, q.affiliate, q.affiliate.toLowerCase())
+      .bind(programId, affiliate, affiliate.toLowerCase())
       .first<{ id: string }>()
     if (!aff) throw new ApiError('invalid_request', 'No affiliate with that id or code', 'affiliate')
     affiliateId = aff.id
@@ -65,7 +86,7 @@ export async function queryStats(
     new Date(toHour).toISOString().slice(0, 13),
   ]
   if (affiliateId) where.push(`affiliate_id = ?${params.push(affiliateId)}`)
-  if (q.sub !== undefined) where.push(`sub = ?${params.push(q.sub)}`)
+  if (sub !== undefined) where.push(`sub = ?${params.push(sub)}`)
   const filter = where.join(' AND ')
   const [byHour, byAffiliate, names] = await db.batch([
     db

@@ -19,7 +19,8 @@ clickRoutes.use(
 )
 
 clickRoutes.post('/v1/clicks', async (c) => {
-  const body = await parseBody(c, clickInput)
+  // The script sends text/plain (a simple request: no CORS preflight); JSON and no type are fine too.
+  const body = await parseBody(c, clickInput, { contentTypes: ['text/plain', 'application/json', ''] })
   if (body.key.startsWith('sk_')) {
     throw new ApiError(
       'forbidden',

@@ -8,6 +8,7 @@ import { COMMISSION_SELECT, type CommissionAction, commissionJson } from '../hub
 import { requireSecretKey } from '../lib/auth'
 import { type AppEnv, type Env, hubFor } from '../lib/env'
 import { ApiError } from '../lib/errors'
+import { queryText } from '../lib/validate'
 import type { CommissionRecord, CommissionStatus, Mode } from '../shared'
 
 export const commissionRoutes = new Hono<AppEnv>()
@@ -32,7 +33,7 @@ export async function listCommissions(
   const where = ['m.program_id = ?', 'm.mode = ?']
   const params: unknown[] = [programId, mode]
   if (filter.status) {
-    const statuses = filter.status.split(',')
+    const statuses = [...new Set(queryText(filter.status, 'status', 128)?.split(',') ?? [])]
     for (const s of statuses) {
       if (!STATUSES.includes(s as CommissionStatus))
         throw new ApiError('invalid_request', `status must be one of ${STATUSES.join(', ')}`, 'status')
@@ -40,11 +41,13 @@ export async function listCommissions(
     where.push(`m.status IN (${statuses.map(() => '?').join(', ')})`)
     params.push(...statuses)
   }
-  if (filter.affiliate) {
+  const affiliate = queryText(filter.affiliate, 'affiliate', 128)
+  if (affiliate) {
     where.push('(a.id = ? OR a.code = ?)')
-    params.push(filter.affiliate, filter.affiliate.toLowerCase())
+    params.push(affiliate, affiliate.toLowerCase())
   }
-  const limit = filter.limit === undefined ? 100 : Number(filter.limit)
+  // Digits only: `Number()` would also take "1e2", "0x10" and " 5".
+  const limit = filter.limit === undefined ? 100 : /^\d{1,3}$/.test(filter.limit) ? Number(filter.limit) : NaN
   if (!Number.isInteger(limit) || limit < 1 || limit > 500)
     throw new ApiError('invalid_request', 'limit must be an integer from 1 to 500', 'limit')
   const { results } = await db
