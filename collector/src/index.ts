@@ -21,6 +21,7 @@ import { scriptRoutes } from './routes/script'
 import { statsRoutes } from './routes/stats'
 import { runWebhookMaintenance } from './webhooks/maintenance'
 import { webhookRoutes } from './webhooks/routes'
+import { stripeRoutes } from './stripe/routes'
 
 export { ProgramHub } from './hub/program-hub'
 export { WebhookDispatcher } from './webhooks/dispatcher'
@@ -32,6 +33,7 @@ app.route('/', clickRoutes)
 app.route('/', programRoutes)
 app.route('/', affiliateRoutes)
 app.route('/', eventRoutes)
+app.route('/', stripeRoutes)
 app.route('/', statsRoutes)
 app.route('/', webhookRoutes)
 app.route('/', scriptRoutes)

@@ -16,7 +16,9 @@ export interface AttributionInput {
   customer?: { affiliateId: string | null; clickAt: number | null } | null
   /** The click the event carries, with the first click of the same visitor when known. */
   click?: { last: Touch; first: Touch | null } | null
-  /** The affiliate named by a `ref` code on the event, when there is no usable click. */
+  /** The affiliate whose promotion code the buyer used, when there is no usable click. */
+  promoAffiliateId?: string | null
+  /** The affiliate named by a `ref` code on the event, when there is no usable click or promotion code. */
   refAffiliateId?: string | null
   model: AttributionModel
   cookieDays: number
@@ -28,7 +30,7 @@ export interface Attribution {
   affiliateId: string | null
   clickId: string | null
   clickAt: number | null
-  via: 'customer' | 'click' | 'ref' | 'none'
+  via: 'customer' | 'click' | 'promo_code' | 'ref' | 'none'
 }
 
 const DAY = 86_400_000
@@ -41,7 +43,9 @@ export function withinWindow(clickAt: number, at: number, cookieDays: number): b
 /**
  * Picks the affiliate for an event. A customer attributed at signup keeps its affiliate; otherwise
  * the click decides (last click, or the visitor's first click when the program says so and it is
- * still inside the window); otherwise a `ref` code; otherwise nobody.
+ * still inside the window); otherwise an affiliate's promotion code used at checkout (typed by the
+ * buyer at the moment of paying, so it outranks a remembered `ref`); otherwise a `ref` code;
+ * otherwise nobody.
  */
 export function attribute(input: AttributionInput): Attribution {
   const customer = input.customer
@@ -55,6 +59,14 @@ export function attribute(input: AttributionInput): Attribution {
       if (touch.affiliateId && withinWindow(touch.at, input.at, input.cookieDays)) {
         return { affiliateId: touch.affiliateId, clickId: touch.clickId, clickAt: touch.at, via: 'click' }
       }
+    }
+  }
+  if (input.promoAffiliateId) {
+    return {
+      affiliateId: input.promoAffiliateId,
+      clickId: click?.last.clickId ?? null,
+      clickAt: null,
+      via: 'promo_code',
     }
   }
   if (input.refAffiliateId) {

@@ -19,6 +19,8 @@ export interface HubProgram {
   settings: ProgramSettings
   byCode: Map<string, HubAffiliate>
   byId: Map<string, HubAffiliate>
+  /** Affiliates' promotion codes, lower-cased (matched case-insensitively, as Stripe does). */
+  byPromoCode: Map<string, HubAffiliate>
 }
 
 interface ProgramRow {
@@ -51,11 +53,12 @@ export function programSettings(row: ProgramRow): ProgramSettings {
 }
 
 export async function loadProgram(db: D1Database, programId: string): Promise<HubProgram | null> {
-  const [programs, affiliates] = await db.batch([
+  const [programs, affiliates, promos] = await db.batch([
     db.prepare('SELECT * FROM programs WHERE id = ?').bind(programId),
     db
       .prepare('SELECT id, code, mode, status, email_hash, commission FROM affiliates WHERE program_id = ?')
       .bind(programId),
+    db.prepare('SELECT code, affiliate_id FROM promo_codes WHERE program_id = ?').bind(programId),
   ])
   const row = programs?.results[0] as ProgramRow | undefined
   if (!row) return null
@@ -73,7 +76,29 @@ export async function loadProgram(db: D1Database, programId: string): Promise<Hu
     byCode.set(aff.code, aff)
     byId.set(aff.id, aff)
   }
-  return { id: row.id, settings: programSettings(row), byCode, byId }
+  const byPromoCode = new Map<string, HubAffiliate>()
+  for (const p of (promos?.results ?? []) as Array<{ code: string; affiliate_id: string }>) {
+    const aff = byId.get(p.affiliate_id)
+    if (aff) byPromoCode.set(p.code, aff)
+  }
+  return { id: row.id, settings: programSettings(row), byCode, byId, byPromoCode }
+}
+
+/** An affiliate may earn in this mode: live events only credit live affiliates, test events any. */
+function mayEarn(aff: HubAffiliate | undefined, mode: Mode): aff is HubAffiliate {
+  if (aff?.status !== 'active') return false
+  return !(mode === 'live' && aff.mode !== 'live')
+}
+
+/** The affiliate whose promotion code this is (any case), if it may earn in this mode. */
+export function affiliateForPromoCode(
+  program: HubProgram,
+  promoCode: string | undefined | null,
+  mode: Mode,
+): HubAffiliate | null {
+  if (!promoCode) return null
+  const aff = program.byPromoCode.get(promoCode.trim().toLowerCase())
+  return mayEarn(aff, mode) ? aff : null
 }
 
 /**
@@ -87,9 +112,7 @@ export function affiliateForRef(
 ): HubAffiliate | null {
   if (!ref) return null
   const aff = program.byCode.get(ref.trim().toLowerCase())
-  if (aff?.status !== 'active') return null
-  if (mode === 'live' && aff.mode !== 'live') return null
-  return aff
+  return mayEarn(aff, mode) ? aff : null
 }
 
 export function commissionPlan(program: HubProgram, affiliate: HubAffiliate): CommissionPlan {

@@ -1,11 +1,12 @@
 /**
  * Gathers what attribution needs for an event — the customer's affiliate, the click it carries
- * (with the visitor's first click), the affiliate its `ref` names — and runs the pure rule.
+ * (with the visitor's first click), the affiliates its promotion code and `ref` name — and runs
+ * the pure rule.
  */
 import { type Attribution, attribute, type Touch } from '../domain/attribution'
 import type { AffiliateRef, Mode } from '../shared'
 import type { LocalStore, StoredClick, StoredCustomer } from './local-store'
-import { affiliateForRef, type HubAffiliate, type HubProgram } from './program-config'
+import { affiliateForPromoCode, affiliateForRef, type HubAffiliate, type HubProgram } from './program-config'
 
 function toTouch(c: StoredClick): Touch {
   return { clickId: c.click_id, affiliateId: c.affiliate_id, at: c.at }
@@ -36,13 +37,14 @@ export function resolveAttribution(
   program: HubProgram,
   mode: Mode,
   customer: StoredCustomer | null,
-  event: { click_id?: string | undefined; ref?: string | undefined },
+  event: { click_id?: string | undefined; ref?: string | undefined; promo_code?: string | undefined },
   at: number,
 ): ResolvedAttribution {
   const touches = clickTouches(store, event.click_id, mode)
   const result = attribute({
     customer: customer ? { affiliateId: customer.affiliate_id, clickAt: customer.click_at } : null,
     click: touches?.touch ?? null,
+    promoAffiliateId: affiliateForPromoCode(program, event.promo_code, mode)?.id ?? null,
     refAffiliateId: affiliateForRef(program, event.ref, mode)?.id ?? null,
     model: program.settings.attribution,
     cookieDays: program.settings.cookie_days,
