@@ -219,3 +219,6 @@ export interface MinutePoint {
   signups: number
   conversions: number
 }
+
+/** Outgoing webhooks: event types, the delivery body, endpoints and the delivery log. */
+export type { WebhookDelivery, WebhookEndpoint, WebhookEvent, WebhookEventType } from './webhooks/events'

@@ -92,7 +92,7 @@ export class Refline {
    *
    * @example
    * ```ts
-   * const event = await Refline.verifyWebhook(rawBody, request.headers.get('refline-signature'), secret)
+   * const event = await Refline.verifyWebhook(await request.text(), request.headers, secret)
    * ```
    */
   static verifyWebhook = verifyWebhook

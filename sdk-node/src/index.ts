@@ -24,9 +24,15 @@ export type * from './types.js'
 export { VERSION } from './version.js'
 export {
   DEFAULT_TOLERANCE_SECONDS,
-  SIGNATURE_HEADER,
+  type SignedWebhookHeaders,
   signWebhook,
   type VerifyWebhookOptions,
   verifyWebhook,
+  WEBHOOK_ID_HEADER,
+  WEBHOOK_SIGNATURE_HEADER,
+  WEBHOOK_TIMESTAMP_HEADER,
+  type WebhookEvent,
+  type WebhookEventType,
+  type WebhookHeaders,
   type WebhookPayload,
 } from './webhook.js'

@@ -49,10 +49,13 @@ describe('@refline/node in the Workers runtime', () => {
   })
 
   it('signs and verifies webhooks with the runtime WebCrypto', async () => {
-    const body = '{"type":"commission.approved"}'
-    const header = await signWebhook(body, 'whsec_x')
-    await expect(verifyWebhook(body, header, 'whsec_x')).resolves.toEqual({ type: 'commission.approved' })
-    await expect(verifyWebhook(body, header, 'whsec_y')).rejects.toThrow()
+    const body = '{"id":"evt_1","type":"commission.updated"}'
+    const headers = await signWebhook(body, 'whsec_c2VjcmV0LWtleQ==', { id: 'evt_1' })
+    await expect(verifyWebhook(body, new Headers(headers), 'whsec_c2VjcmV0LWtleQ==')).resolves.toEqual({
+      id: 'evt_1',
+      type: 'commission.updated',
+    })
+    await expect(verifyWebhook(body, headers, 'whsec_b3RoZXIta2V5')).rejects.toThrow()
   })
 
   it('reads the click id from a workerd Request', () => {

@@ -1,0 +1,212 @@
+/**
+ * Outgoing webhooks end to end: a real collector (wrangler dev, local D1, the real
+ * WebhookDispatcher and its alarms) sends to a real HTTP receiver on 127.0.0.1. The retry delays
+ * are scaled by WEBHOOKS_RETRY_SCALE so a schedule of hours takes about a second.
+ */
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { Webhook } from 'standardwebhooks'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { freePort, startCollector } from '../../scripts/local-collector.mjs'
+import { verifyWebhook } from '../../sdk-node/src/webhook'
+import { webhookDeliveryStmt } from '../src/webhooks/enqueue'
+import type { WebhookEventType } from '../src/webhooks/events'
+import type { Collector } from './support'
+
+const SCALE = 0.01
+
+interface Received {
+  at: number
+  headers: IncomingHttpHeaders
+  body: string
+}
+
+/** A webhook receiver that answers with the next status of `statuses` (the last one repeats). */
+async function receiver(statuses: number[], port = 0) {
+  const received: Received[] = []
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => {
+      received.push({ at: Date.now(), headers: req.headers, body: Buffer.concat(chunks).toString('utf8') })
+      const status = statuses[Math.min(received.length - 1, statuses.length - 1)] ?? 200
+      res.writeHead(status, { 'content-type': 'text/plain' }).end(status >= 300 ? 'nope '.repeat(1000) : 'ok')
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve))
+  const actual = (server.address() as AddressInfo).port
+  return {
+    received,
+    port: actual,
+    url: `http://127.0.0.1:${actual}/hooks`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  }
+}
+
+async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = await check()
+    if (value !== undefined) return value
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
+const sqlValue = (v: string | number | null) =>
+  v === null ? 'NULL' : typeof v === 'number' ? String(v) : `'${v.replace(/'/g, "''")}'`
+
+let collector: Collector & { query(sql: string): Promise<unknown[]> }
+let sk: string
+let programId: string
+
+beforeAll(async () => {
+  collector = (await startCollector({
+    vars: { WEBHOOKS_ALLOW_PRIVATE: 'true', WEBHOOKS_RETRY_SCALE: String(SCALE) },
+  })) as typeof collector
+  const created = await collector.createProgram({ name: 'Webhooks e2e' })
+  sk = created.keys.secret as string
+  programId = created.program.id
+})
+afterAll(async () => {
+  await collector?.stop()
+})
+
+async function createEndpoint(url: string) {
+  const res = await collector.api('POST', '/v1/webhook-endpoints', { token: sk, body: { url } })
+  expect(res.status).toBe(201)
+  return res.body.endpoint as { id: string; secret: string }
+}
+
+let seq = 0
+/**
+ * Enqueues an event with the exact statement the hub batches with its events, written to the
+ * collector's local D1, then sends it out through the resend route (which wakes the dispatcher).
+ */
+async function emit(endpointId: string, type: WebhookEventType = 'conversion.created') {
+  seq++
+  const id = `evt_e2e_${seq}_${Date.now()}`
+  const s = webhookDeliveryStmt({
+    programId,
+    mode: 'live',
+    type,
+    id,
+    createdAt: new Date().toISOString(),
+    data: { conversion: { id: `cnv_${seq}`, amount: 4900, currency: 'USD', note: 'crème brûlée' } },
+  })
+  let i = 0
+  await collector.query(s.sql.replace(/\?/g, () => sqlValue(s.params[i++] ?? null)))
+  // A delivery can be resent once it is no longer pending; mark it so without sending anything.
+  await collector.query(`UPDATE webhook_deliveries SET status = 'failed' WHERE event_id = '${id}'`)
+  const log = await collector.api('GET', `/v1/webhook-endpoints/${endpointId}/deliveries`, { token: sk })
+  const delivery = log.body.deliveries.find((d: { event_id: string }) => d.event_id === id)
+  const resent = await collector.api(
+    'POST',
+    `/v1/webhook-endpoints/${endpointId}/deliveries/${delivery.id}/resend`,
+    { token: sk },
+  )
+  expect(resent.status).toBe(202)
+  return { id, deliveryId: delivery.id as string }
+}
+
+async function delivery(endpointId: string, id: string) {
+  const log = await collector.api('GET', `/v1/webhook-endpoints/${endpointId}/deliveries`, { token: sk })
+  return log.body.deliveries.find((d: { id: string }) => d.id === id)
+}
+
+describe('webhook deliveries to a real receiver', () => {
+  it('retries a receiver that fails twice, then delivers the same signed body', async () => {
+    const r = await receiver([500, 503, 200])
+    try {
+      const ep = await createEndpoint(r.url)
+      const { id, deliveryId } = await emit(ep.id)
+      const done = await until('delivered', async () => {
+        const d = await delivery(ep.id, deliveryId)
+        return d.status === 'delivered' ? d : undefined
+      })
+      expect(done).toMatchObject({ attempts: 3, response_code: 200, last_error: null, next_attempt_at: null })
+      expect(r.received).toHaveLength(3)
+      const wh = new Webhook(ep.secret)
+      for (const got of r.received) {
+        expect(got.body).toBe(r.received[0]?.body)
+        expect(got.headers['content-type']).toBe('application/json')
+        expect(got.headers['webhook-id']).toBe(id)
+        expect(got.headers['webhook-timestamp']).toMatch(/^\d{10}$/)
+        expect(Math.abs(Number(got.headers['webhook-timestamp']) - got.at / 1000)).toBeLessThan(5)
+        expect(got.headers['webhook-signature']).toMatch(/^v1,[A-Za-z0-9+/]{43}=$/)
+        const headers = {
+          'webhook-id': String(got.headers['webhook-id']),
+          'webhook-timestamp': String(got.headers['webhook-timestamp']),
+          'webhook-signature': String(got.headers['webhook-signature']),
+        }
+        // Two independent verifiers: the standardwebhooks library and the Node SDK.
+        expect(wh.verify(got.body, headers)).toMatchObject({ id, type: 'conversion.created' })
+        await expect(verifyWebhook(got.body, headers, ep.secret)).resolves.toMatchObject({ id })
+      }
+      expect(JSON.parse(r.received[0]?.body ?? '')).toEqual({
+        id,
+        type: 'conversion.created',
+        created_at: expect.any(String),
+        data: { conversion: { id: expect.any(String), amount: 4900, currency: 'USD', note: 'crème brûlée' } },
+      })
+      // The first retry comes within 10 s (here scaled: 5 s × 0.01), the second later than the first.
+      const gaps = r.received.slice(1).map((g, i) => g.at - (r.received[i]?.at ?? 0))
+      expect(gaps[0]).toBeLessThan(10_000 * SCALE + 1_000)
+      expect(gaps[1]).toBeGreaterThanOrEqual(30_000 * SCALE - 50)
+    } finally {
+      await r.close()
+    }
+  })
+
+  it('keeps retrying a receiver that is down and delivers when it comes back', async () => {
+    const port = (await freePort()) as number
+    const ep = await createEndpoint(`http://127.0.0.1:${port}/hooks`)
+    const { deliveryId } = await emit(ep.id)
+    const failing = await until('a failed attempt', async () => {
+      const d = await delivery(ep.id, deliveryId)
+      return d.attempts >= 2 ? d : undefined
+    })
+    expect(failing).toMatchObject({ status: 'pending', response_code: null })
+    expect(failing.last_error).toMatch(/network error/i)
+    expect(failing.next_attempt_at).toEqual(expect.any(String))
+    const r = await receiver([200], port)
+    try {
+      const done = await until('delivered', async () => {
+        const d = await delivery(ep.id, deliveryId)
+        return d.status === 'delivered' ? d : undefined
+      })
+      expect(r.received).toHaveLength(1)
+      expect(done.attempts).toBeGreaterThanOrEqual(3)
+      expect(done.response_code).toBe(200)
+    } finally {
+      await r.close()
+    }
+  })
+
+  it('disables an endpoint that answers 410 and sends it nothing more', async () => {
+    const r = await receiver([410])
+    try {
+      const ep = await createEndpoint(r.url)
+      const first = await emit(ep.id)
+      const gone = await until('failed', async () => {
+        const d = await delivery(ep.id, first.deliveryId)
+        return d.status === 'failed' && d.attempts > 0 ? d : undefined
+      })
+      expect(gone).toMatchObject({ attempts: 1, response_code: 410, next_attempt_at: null })
+      // At most 1 KB of the answer was read into the log.
+      expect(gone.last_error.length).toBeLessThan(400)
+      const endpoint = await collector.api('GET', `/v1/webhook-endpoints/${ep.id}`, { token: sk })
+      expect(endpoint.body.endpoint).toMatchObject({ status: 'disabled', disabled_reason: 'gone' })
+      const again = await collector.api(
+        'POST',
+        `/v1/webhook-endpoints/${ep.id}/deliveries/${first.deliveryId}/resend`,
+        { token: sk },
+      )
+      expect(again.status).toBe(409)
+      await new Promise((resolve) => setTimeout(resolve, 1_000))
+      expect(r.received).toHaveLength(1)
+    } finally {
+      await r.close()
+    }
+  })
+})
