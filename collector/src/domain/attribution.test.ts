@@ -89,6 +89,31 @@ describe('attribute', () => {
     expect(r.affiliateId).toBe('omar')
   })
 
+  it('credits a promotion code over a ref code when there is no usable click', () => {
+    const r = attribute({ ...base, at: T0, promoAffiliateId: 'omar', refAffiliateId: 'jane' })
+    expect(r).toMatchObject({ affiliateId: 'omar', via: 'promo_code', clickAt: null })
+  })
+
+  it('prefers a click inside the window over a promotion code', () => {
+    const r = attribute({
+      ...base,
+      at: T0 + DAY,
+      click: { last: touch('c1', 'jane', T0), first: null },
+      promoAffiliateId: 'omar',
+    })
+    expect(r).toMatchObject({ affiliateId: 'jane', via: 'click' })
+  })
+
+  it('credits a promotion code when the click is outside the window', () => {
+    const r = attribute({
+      ...base,
+      at: T0 + 31 * DAY,
+      click: { last: touch('c1', 'jane', T0), first: null },
+      promoAffiliateId: 'omar',
+    })
+    expect(r).toMatchObject({ affiliateId: 'omar', clickId: 'c1', via: 'promo_code' })
+  })
+
   it('credits nobody for an unattributed click', () => {
     const r = attribute({ ...base, at: T0 + DAY, click: { last: touch('c1', null, T0), first: null } })
     expect(r.affiliateId).toBeNull()
