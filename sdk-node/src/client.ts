@@ -98,7 +98,8 @@ export class Refline {
   static verifyWebhook = verifyWebhook
 
   /**
-   * Records a signup and attributes the customer to an affiliate (from the click id or ref).
+   * Records a signup and attributes the customer to an affiliate (from the click id, a promotion
+   * code or ref).
    * Later conversions of this customer go to the same affiliate. Idempotent per customer.
    *
    * @example
@@ -121,6 +122,7 @@ export class Refline {
         customer_id: input.customerId,
         click_id: input.clickId || undefined,
         ref: input.ref || undefined,
+        promo_code: input.promoCode || undefined,
         email: input.email,
         occurred_at: iso(input.occurredAt),
       },
@@ -142,6 +144,9 @@ export class Refline {
    *   currency: 'USD',
    * })
    * console.log(conversion.commission?.amount) // 1470 at 30 %
+   *
+   * // A one-off purchase with an affiliate's promotion code and no click:
+   * await refline.trackConversion({ eventId: order.id, promoCode: 'JANE20', amount: 8000, currency: 'USD' })
    * ```
    */
   async trackConversion(input: TrackConversionInput, options?: RequestOptions): Promise<TrackedConversion> {
@@ -154,6 +159,7 @@ export class Refline {
         customer_id: input.customerId,
         click_id: input.clickId || undefined,
         ref: input.ref || undefined,
+        promo_code: input.promoCode || undefined,
         amount: input.amount,
         currency: input.currency,
         occurred_at: iso(input.occurredAt),

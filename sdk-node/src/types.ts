@@ -53,6 +53,11 @@ export interface TrackSignupInput {
   clickId?: string
   /** An affiliate code, when you know it but have no click id. */
   ref?: string
+  /**
+   * A promotion code the customer used (`JANE20`), listed in an affiliate's `promo_codes`; matched
+   * case-insensitively. It attributes when there is no usable click.
+   */
+  promoCode?: string
   /** Stored only as a hash, to catch affiliates referring themselves. */
   email?: string
   occurredAt?: Timestamp
@@ -72,6 +77,8 @@ export interface TrackConversionInput {
   /** For a conversion without a signup (e.g. a one-off purchase). */
   clickId?: string
   ref?: string
+  /** A promotion code from an affiliate's `promo_codes`, matched case-insensitively. */
+  promoCode?: string
   /** Integer in minor units: 4900 is $49.00. */
   amount: number
   /** ISO 4217 code, e.g. `USD`. */
