@@ -74,12 +74,23 @@ export interface Affiliate {
   id: string
   code: string
   name: string
-  email: string
+  /** Null when a test key looks at a live affiliate. */
+  email: string | null
   commission: CommissionRule | null
   status: 'active' | 'disabled'
-  portal_url: string
+  mode: Mode
+  /**
+   * Portal tokens are stored hashed: the link is only in the answer that creates the affiliate
+   * (and in `POST /v1/affiliates/:id/portal-link`), null everywhere else.
+   */
+  portal_url: string | null
   link: string
   created_at: string
+}
+
+/** `POST /v1/affiliates/:id/portal-link`: the affiliate's new portal link; the old one stops working. */
+export interface PortalLinkResult {
+  portal_url: string
 }
 
 export interface ClickInput {

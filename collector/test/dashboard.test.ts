@@ -13,13 +13,18 @@ function cookieOf(res: { headers: Headers }, name: string): string {
   return found ? (found.split(';')[0] ?? '') : ''
 }
 
+let ipSeq = 0
+
+/** Each sign-in from its own client IP: sign-in attempts are rate limited per IP. */
 async function signIn(token = ADMIN) {
-  const page = await fetchPage('/dashboard/sign-in')
+  const ip = `198.51.99.${++ipSeq % 250}`
+  const page = await fetchPage('/dashboard/sign-in', { headers: { 'cf-connecting-ip': ip } })
   const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1] ?? ''
   const res = await fetchPage('/dashboard/sign-in', {
     method: 'POST',
     headers: {
       cookie: cookieOf(page, 'rl_signin'),
+      'cf-connecting-ip': ip,
       'content-type': 'application/x-www-form-urlencoded',
       'sec-fetch-site': 'same-origin',
     },
@@ -95,7 +100,7 @@ describe('dashboard sessions', () => {
     expect((await fetchPage(`/dashboard/api/overview?program=${program.id}`)).status).toBe(401)
   })
 
-  it('signing out clears the cookie', async () => {
+  it('signing out clears the cookie and ends the session', async () => {
     const { session } = await signIn()
     const csrf = await csrfOf(session)
     const out = await fetchPage('/dashboard/sign-out', {
@@ -109,6 +114,7 @@ describe('dashboard sessions', () => {
     })
     expect(out.status).toBe(303)
     expect(setCookies(out.headers).join()).toMatch(/rl_session=;/)
+    expect((await fetchPage('/dashboard', { headers: { cookie: session } })).status).toBe(303)
   })
 
   it('opens a founder socket with the session cookie, for an existing program only', async () => {

@@ -154,6 +154,43 @@ describe('GET /v1/live', () => {
     expect(Date.parse(ok.body.expires_at) - Date.now()).toBeLessThanOrEqual(10 * 60_000)
   })
 
+  it('sends the self-referral alert to founders only, never to the affiliate’s socket', async () => {
+    const { keys } = await createProgram()
+    const email = `sneaky-${Date.now()}@example.com`
+    const aff = await createAffiliate(keys.secret, { email })
+    const founder = await openSocket(`/v1/live?token=${await liveToken(keys.secret)}`)
+    const portal = await openSocket(`/v1/live?token=${portalToken(aff.portal_url)}`)
+    const viaToken = await openSocket(
+      `/v1/live?token=${await liveToken(keys.secret, { affiliate_id: aff.id })}`,
+    )
+    await Promise.all([founder.waitFor(1), portal.waitFor(1), viaToken.waitFor(1)])
+    const customer = 'cus_self_referral_42'
+    const signup = await call('POST', '/v1/signups', {
+      token: keys.secret,
+      body: { customer_id: customer, ref: aff.code, email },
+    })
+    expect(signup.status).toBe(201)
+    const conv = await call('POST', '/v1/conversions', {
+      token: keys.secret,
+      body: { event_id: 'inv_self', customer_id: customer, amount: 5000, currency: 'USD' },
+    })
+    expect(conv.status).toBe(201)
+    await founder.waitFor(5)
+    await portal.waitFor(4)
+    await settle()
+    const alert = founder.messages.find((m) => m.type === 'alert')
+    expect(alert).toMatchObject({ type: 'alert', affiliate: { id: aff.id } })
+    expect(JSON.stringify(alert)).toContain(customer)
+    for (const socket of [portal, viaToken]) {
+      expect(socket.messages.map((m) => m.type)).toEqual(['snapshot', 'signup', 'conversion', 'commission'])
+      const text = JSON.stringify(socket.messages)
+      expect(text).not.toContain(customer)
+      expect(text).not.toContain('self_referral')
+      expect(text).not.toContain('"message"')
+    }
+    for (const ws of [founder, portal, viaToken]) ws.ws.close(1000, 'done')
+  })
+
   it('expects a WebSocket upgrade', async () => {
     const { keys } = await createProgram()
     const res = await call('GET', `/v1/live?token=${await liveToken(keys.secret)}`)

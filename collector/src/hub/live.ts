@@ -3,8 +3,13 @@
  * founder's socket (whole program, one mode) and `a:<affiliate id>` for an affiliate's (only
  * that affiliate's events and totals, in the socket's mode, kept in its attachment). Filtering
  * happens here, in the hub, so nothing can leak to a socket that shouldn't see it.
+ *
+ * Founders only: alerts, fraud reasons, free-text messages and anything naming a customer never
+ * reach an affiliate's socket. An affiliate's message is built field by field from a short list
+ * (`AffiliateLiveMessage`), not copied from the event minus some fields, so a field added to hub
+ * events later stays with the founders until someone decides otherwise here.
  */
-import type { LiveMessage, Mode } from '../shared'
+import type { AffiliateRef, CommissionStatus, LiveEventType, LiveMessage, Mode, Totals } from '../shared'
 import { recordActivity } from './activity'
 import type { LocalStore } from './local-store'
 import type { HubEvent } from './types'
@@ -26,6 +31,43 @@ function send(ws: WebSocket, message: string): void {
       ws.close(1011, 'send failed')
     } catch {}
   }
+}
+
+/** The event types an affiliate's socket may carry: everything but `alert`. */
+export type AffiliateEventType = Exclude<LiveEventType, 'alert'>
+
+const AFFILIATE_TYPES: ReadonlySet<LiveEventType> = new Set<AffiliateEventType>([
+  'click',
+  'signup',
+  'conversion',
+  'refund',
+  'commission',
+])
+
+/** All an affiliate's socket ever gets for an event: no message, reason or customer id. */
+export interface AffiliateLiveMessage {
+  type: AffiliateEventType
+  at: string
+  affiliate: AffiliateRef
+  amount?: number
+  currency?: string
+  status?: CommissionStatus
+  totals: Totals
+}
+
+/** The affiliate's view of an event, or null when the event is for founders only. */
+export function affiliateMessage(event: HubEvent, totals: Totals): AffiliateLiveMessage | null {
+  if (!event.affiliate || !AFFILIATE_TYPES.has(event.type)) return null
+  const message: AffiliateLiveMessage = {
+    type: event.type as AffiliateEventType,
+    at: new Date(event.at).toISOString(),
+    affiliate: { id: event.affiliate.id, code: event.affiliate.code },
+    totals,
+  }
+  if (typeof event.amount === 'number') message.amount = event.amount
+  if (typeof event.currency === 'string') message.currency = event.currency
+  if (event.status) message.status = event.status as CommissionStatus
+  return message satisfies Extract<LiveMessage, { at: string }>
 }
 
 function eventMessage(event: HubEvent, totals: LiveMessage['totals']): string {
@@ -55,13 +97,16 @@ export function broadcast(state: DurableObjectState, store: LocalStore, event: H
     const message = eventMessage(event, store.totals(event.mode))
     for (const ws of founders) send(ws, message)
   }
-  if (event.affiliate) {
+  if (event.affiliate && AFFILIATE_TYPES.has(event.type)) {
     const affiliates = state
       .getWebSockets(affiliateTag(event.affiliate.id))
       .filter((ws) => socketMode(ws) === event.mode)
     if (affiliates.length) {
-      const message = eventMessage(event, store.totals(event.mode, event.affiliate.id))
-      for (const ws of affiliates) send(ws, message)
+      const message = affiliateMessage(event, store.totals(event.mode, event.affiliate.id))
+      if (message) {
+        const text = JSON.stringify(message)
+        for (const ws of affiliates) send(ws, text)
+      }
     }
   }
 }

@@ -2,11 +2,13 @@
  * API key and admin-token authentication. Keys are stored as sha256 hashes; the plaintext is
  * shown once when a program is created. Publishable keys (pk_) are only valid for clicks.
  */
+import type { Context } from 'hono'
 import { createMiddleware } from 'hono/factory'
 import type { Mode } from '../shared'
 import { sha256Hex, timingSafeEqual } from './crypto'
 import type { AppEnv, AuthContext, Env } from './env'
 import { ApiError } from './errors'
+import { AUTH_FAILURE, clientIp, rateLimited, withinLimit } from './rate-limit'
 
 const KEY_PATTERN = /^(pk|sk)_(live|test)_[A-Za-z0-9]{16,64}$/
 
@@ -18,9 +20,60 @@ export interface ResolvedKey extends AuthContext {
  * Publishable keys are public (they ship in every page), so a short per-isolate cache of their
  * lookup is safe and keeps the click path at zero D1 reads. Secret keys are looked up every time
  * so a revoked secret key stops working at once.
+ *
+ * Both caches are bounded and least-recently-used first out. Unknown keys (anyone can send any
+ * string) are kept apart, in a small map with a short life, so a flood of made-up keys can
+ * neither grow memory nor push the real keys out; their D1 reads are bounded by the failed-auth
+ * rate limit per IP.
  */
-const publishableCache = new Map<string, { value: ResolvedKey | null; expires: number }>()
+const KEY_CACHE_MAX = 1_000
+const MISS_CACHE_MAX = 200
 const PUBLISHABLE_TTL_MS = 60_000
+const MISS_TTL_MS = 10_000
+/** Most publishable-key lookups kept per isolate, misses included. */
+export const PUBLISHABLE_CACHE_MAX = KEY_CACHE_MAX + MISS_CACHE_MAX
+
+interface Cached<T> {
+  value: T
+  expires: number
+}
+
+/** A Map used as an LRU: re-inserting on a hit moves the entry to the back. */
+class BoundedCache<T> {
+  private readonly entries = new Map<string, Cached<T>>()
+  constructor(private readonly max: number) {}
+
+  get(key: string, now: number): T | undefined {
+    const hit = this.entries.get(key)
+    if (!hit) return undefined
+    this.entries.delete(key)
+    if (hit.expires <= now) return undefined
+    this.entries.set(key, hit)
+    return hit.value
+  }
+
+  set(key: string, value: T, expires: number): void {
+    this.entries.delete(key)
+    while (this.entries.size >= this.max) {
+      const oldest = this.entries.keys().next().value
+      if (oldest === undefined) break
+      this.entries.delete(oldest)
+    }
+    this.entries.set(key, { value, expires })
+  }
+
+  get size(): number {
+    return this.entries.size
+  }
+}
+
+const publishableKeys = new BoundedCache<ResolvedKey>(KEY_CACHE_MAX)
+const unknownPublishableKeys = new BoundedCache<null>(MISS_CACHE_MAX)
+
+/** Entries in this isolate's publishable-key caches (for tests and debugging). */
+export function publishableCacheSize(): number {
+  return publishableKeys.size + unknownPublishableKeys.size
+}
 
 export async function resolveKey(env: Env, key: string): Promise<ResolvedKey | null> {
   const match = KEY_PATTERN.exec(key)
@@ -28,8 +81,9 @@ export async function resolveKey(env: Env, key: string): Promise<ResolvedKey | n
   const kind = match[1] === 'pk' ? 'publishable' : 'secret'
   const now = Date.now()
   if (kind === 'publishable') {
-    const hit = publishableCache.get(key)
-    if (hit && hit.expires > now) return hit.value
+    const hit = publishableKeys.get(key, now)
+    if (hit) return hit
+    if (unknownPublishableKeys.get(key, now) === null) return null
   }
   const hash = await sha256Hex(key)
   const row = await env.DB.prepare(
@@ -38,8 +92,22 @@ export async function resolveKey(env: Env, key: string): Promise<ResolvedKey | n
     .bind(hash)
     .first<{ id: string; program_id: string; kind: 'publishable' | 'secret'; mode: Mode }>()
   const value = row ? { keyId: row.id, programId: row.program_id, mode: row.mode, kind: row.kind } : null
-  if (kind === 'publishable') publishableCache.set(key, { value, expires: now + PUBLISHABLE_TTL_MS })
+  if (kind === 'publishable') {
+    if (value) publishableKeys.set(key, value, now + PUBLISHABLE_TTL_MS)
+    else unknownPublishableKeys.set(key, null, now + MISS_TTL_MS)
+  }
   return value
+}
+
+/**
+ * A failed key authentication: counted per client IP, and `429 rate_limited` once the IP is
+ * over the limit, else the given 401. Only failures count, so a busy backend is never limited.
+ */
+export async function authFailure(c: Context, error: ApiError): Promise<never> {
+  if (!(await withinLimit(c.env as Env, AUTH_FAILURE, `ip:${clientIp(c)}`))) {
+    throw rateLimited(AUTH_FAILURE, 'Too many failed authentications from this address; retry later')
+  }
+  throw error
 }
 
 function bearer(header: string | undefined): string | null {
@@ -56,14 +124,15 @@ export const requireSecretKey = createMiddleware<AppEnv>(async (c, next) => {
     throw new ApiError('forbidden', 'A publishable key can only send clicks; use a secret key (sk_…)')
   }
   const resolved = await resolveKey(c.env, token)
-  if (resolved?.kind !== 'secret') throw new ApiError('unauthorized', 'Invalid or revoked secret key')
+  if (resolved?.kind !== 'secret')
+    return authFailure(c, new ApiError('unauthorized', 'Invalid or revoked secret key'))
   c.set('auth', { programId: resolved.programId, mode: resolved.mode, keyId: resolved.keyId })
   await next()
 })
 
 /**
- * The admin token is the one password of a deployment and sign-in has no attempt counter, so a
- * token short enough to guess is refused outright rather than accepted.
+ * The admin token is the one password of a deployment: besides the sign-in attempt limit, a token
+ * short enough to guess is refused outright rather than accepted.
  */
 export const MIN_ADMIN_TOKEN_LENGTH = 16
 
@@ -84,7 +153,7 @@ export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
     )
   }
   if (!isAdminToken(c.env, bearer(c.req.header('authorization')))) {
-    throw new ApiError('unauthorized', 'Invalid admin token')
+    return authFailure(c, new ApiError('unauthorized', 'Invalid admin token'))
   }
   await next()
 })

@@ -8,6 +8,10 @@ export interface Env {
   HUB: DurableObjectNamespace<ProgramHub>
   ADMIN_TOKEN?: string
   PUBLIC_URL?: string
+  /** Rate Limiting bindings (wrangler.jsonc `ratelimits`; see lib/rate-limit.ts). */
+  SIGN_IN_LIMITER?: RateLimit
+  AUTH_FAILURE_LIMITER?: RateLimit
+  CLICK_LIMITER?: RateLimit
 }
 
 export interface AuthContext {

@@ -19,6 +19,9 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
 }
 
 export class ApiError extends HTTPException {
+  /** Extra response headers, such as `Retry-After` on a 429. */
+  headers?: Record<string, string>
+
   constructor(
     readonly code: ErrorCode,
     message: string,
@@ -37,7 +40,11 @@ export function errorResponse(c: Context, code: ErrorCode, message: string, fiel
 }
 
 export function onError(err: Error, c: Context): Response {
-  if (err instanceof ApiError) return errorResponse(c, err.code, err.message, err.field)
+  if (err instanceof ApiError) {
+    const res = errorResponse(c, err.code, err.message, err.field)
+    for (const [name, value] of Object.entries(err.headers ?? {})) res.headers.set(name, value)
+    return res
+  }
   if (err instanceof HTTPException) {
     const status = err.status
     const code: ErrorCode =

@@ -1,12 +1,14 @@
 /**
  * Dashboard sessions: signing in with the admin token sets a signed, HttpOnly, SameSite=Strict
- * cookie. Every mutation carries a CSRF token bound to the session (an HMAC of the session id)
- * in the `X-CSRF-Token` header or a `_csrf` form field, and must come from this origin.
+ * cookie carrying a random session id. The session also lives on the server (D1 `sessions`, the
+ * id's sha256 only), so signing out ends it at once: a copied cookie stops working with it.
+ * Every mutation carries a CSRF token bound to the session (an HMAC of the session id) in the
+ * `X-CSRF-Token` header or a `_csrf` form field, and must come from this origin.
  */
 import type { Context } from 'hono'
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
 import { createMiddleware } from 'hono/factory'
-import { randomToken, timingSafeEqual } from './crypto'
+import { randomToken, sha256Hex, timingSafeEqual } from './crypto'
 import type { Env } from './env'
 import { ApiError } from './errors'
 import { mac, signToken, verifyToken } from './signing'
@@ -29,12 +31,37 @@ function isHttps(c: Context): boolean {
   return new URL(c.req.url).protocol === 'https:'
 }
 
-export function readSession(c: Context): Promise<SessionPayload | null> {
-  return verifyToken<SessionPayload>(c.env as Env, getCookie(c, SESSION_COOKIE), 'session')
+/** The session of a valid cookie that has not been signed out of, or null. */
+export async function readSession(c: Context): Promise<SessionPayload | null> {
+  const env = c.env as Env
+  const payload = await verifyToken<SessionPayload>(env, getCookie(c, SESSION_COOKIE), 'session')
+  if (!payload || typeof payload.sid !== 'string') return null
+  const row = await env.DB.prepare('SELECT 1 FROM sessions WHERE id_hash = ? AND expires_at > ?')
+    .bind(await sessionIdHash(payload.sid), new Date().toISOString())
+    .first()
+  return row ? payload : null
+}
+
+/** What the sessions table keys a session by: the id itself is only ever in the cookie. */
+export function sessionIdHash(sid: string): Promise<string> {
+  return sha256Hex(`session:${sid}`)
 }
 
 export async function startSession(c: Context<SessionEnv>): Promise<void> {
-  const payload: SessionPayload = { kind: 'session', sid: randomToken(22), exp: Date.now() + SESSION_TTL_MS }
+  const now = Date.now()
+  const payload: SessionPayload = { kind: 'session', sid: randomToken(22), exp: now + SESSION_TTL_MS }
+  const db = c.env.DB
+  // Sign-in is rate limited per IP, so sweeping expired sessions here keeps the table small.
+  await db.batch([
+    db.prepare('DELETE FROM sessions WHERE expires_at <= ?').bind(new Date(now).toISOString()),
+    db
+      .prepare('INSERT INTO sessions (id_hash, created_at, expires_at) VALUES (?, ?, ?)')
+      .bind(
+        await sessionIdHash(payload.sid),
+        new Date(now).toISOString(),
+        new Date(payload.exp).toISOString(),
+      ),
+  ])
   setCookie(c, SESSION_COOKIE, await signToken(c.env, payload), {
     path: '/',
     httpOnly: true,
@@ -44,7 +71,11 @@ export async function startSession(c: Context<SessionEnv>): Promise<void> {
   })
 }
 
-export function endSession(c: Context<SessionEnv>): void {
+/** Ends the session on the server and clears the cookie. */
+export async function endSession(c: Context<SessionEnv>, session: SessionPayload): Promise<void> {
+  await c.env.DB.prepare('DELETE FROM sessions WHERE id_hash = ?')
+    .bind(await sessionIdHash(session.sid))
+    .run()
   deleteCookie(c, SESSION_COOKIE, { path: '/', secure: isHttps(c) })
 }
 

@@ -1,17 +1,29 @@
-/** Affiliates (secret key): create, list, get, update. Every change tells the hub to reload. */
+/**
+ * Affiliates (secret key): create, list, get, update, and a new portal link. Every change tells
+ * the hub to reload.
+ *
+ * Modes: a live key sees and changes live affiliates only. A test key changes test affiliates
+ * only, but sees live ones too (test events may be attributed to them), without their email or
+ * portal link. Portal links are stored hashed: `portal_url` is in the answer that creates an
+ * affiliate and in `POST /v1/affiliates/:id/portal-link`, and null everywhere else.
+ */
 import { and, asc, eq } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/d1'
 import { type Context, Hono } from 'hono'
 import { affiliates } from '../db/schema'
 import { isUniqueViolation } from '../hub/d1-writes'
+import { affiliateTag } from '../hub/live'
+import { closeSockets, portalTag } from '../hub/sockets'
 import { requireSecretKey } from '../lib/auth'
 import { newId, randomToken } from '../lib/crypto'
 import { type AppEnv, type Env, hubFor, publicOrigin } from '../lib/env'
 import { ApiError } from '../lib/errors'
 import { hashEmail } from '../lib/ip-hash'
+import { newPortalToken, portalTokenHash } from '../lib/portal-token'
 import { type AffiliateInput, affiliateInput, affiliatePatch } from '../lib/schemas'
 import { parseBody } from '../lib/validate'
-import type { Affiliate, CommissionRule, Mode } from '../shared'
+import type { Affiliate, CommissionRule, Mode, PortalLinkResult } from '../shared'
+import { assertPromoCodesFree, promoCodesByAffiliate, replacePromoCodes } from '../stripe/promo-codes'
 
 export const affiliateRoutes = new Hono<AppEnv>()
 
@@ -19,17 +31,29 @@ affiliateRoutes.use('/v1/affiliates', requireSecretKey)
 affiliateRoutes.use('/v1/affiliates/*', requireSecretKey)
 
 type Row = typeof affiliates.$inferSelect
+/** A row just created or given a new portal link: the only time its token is known. */
+type RowWithToken = Row & { newPortalToken?: string }
 
-export function affiliateJson(c: { env: Env; req: { url: string } }, row: Row): Affiliate {
+/**
+ * The API form of an affiliate. `viewer` is the mode of the key asking (undefined: the founder's
+ * dashboard): a test key sees a live affiliate without its email.
+ */
+export function affiliateJson(
+  c: { env: Env; req: { url: string } },
+  row: RowWithToken,
+  viewer?: Mode,
+): Affiliate {
   const origin = publicOrigin(c.env, c.req.url)
+  const redacted = viewer === 'test' && row.mode === 'live'
   return {
     id: row.id,
     code: row.code,
     name: row.name,
-    email: row.email,
+    email: redacted ? null : row.email,
     commission: row.commission ? (JSON.parse(row.commission) as CommissionRule) : null,
     status: row.status,
-    portal_url: `${origin}/portal/${row.portalToken}`,
+    mode: row.mode,
+    portal_url: row.newPortalToken && !redacted ? `${origin}/portal/${row.newPortalToken}` : null,
     link: `${origin}/go/${row.code}`,
     created_at: row.createdAt,
   }
@@ -51,11 +75,12 @@ export async function insertAffiliate(
   programId: string,
   mode: Mode,
   body: AffiliateInput,
-): Promise<Row> {
+): Promise<RowWithToken> {
   const db = drizzle(env.DB)
   const now = new Date().toISOString()
   for (let attempt = 0; attempt < 5; attempt++) {
     const code = body.code ? body.code.toLowerCase() : codeFromName(body.name, attempt)
+    const token = newPortalToken()
     const row: Row = {
       id: newId('aff'),
       programId,
@@ -65,7 +90,8 @@ export async function insertAffiliate(
       emailHash: await hashEmail(programId, body.email),
       commission: body.commission ? JSON.stringify(body.commission) : null,
       status: 'active',
-      portalToken: randomToken(32),
+      portalToken: null,
+      portalTokenHash: await portalTokenHash(token),
       mode,
       createdAt: now,
       updatedAt: now,
@@ -78,7 +104,7 @@ export async function insertAffiliate(
       continue
     }
     await hubFor(env, programId).invalidate()
-    return row
+    return { ...row, newPortalToken: token }
   }
   throw new ApiError('conflict', 'Could not find a free code; pass one explicitly', 'code')
 }
@@ -86,22 +112,36 @@ export async function insertAffiliate(
 affiliateRoutes.post('/v1/affiliates', async (c) => {
   const body = await parseBody(c, affiliateInput)
   const { programId, mode } = c.get('auth')
+  const promoCodes = body.promo_codes ?? []
+  await assertPromoCodesFree(c.env.DB, programId, promoCodes, null)
   const row = await insertAffiliate(c.env, programId, mode, body)
-  return c.json({ affiliate: affiliateJson(c, row) }, 201)
+  if (promoCodes.length) {
+    await replacePromoCodes(c.env.DB, programId, row.id, promoCodes)
+    await hubFor(c.env, programId).invalidate()
+  }
+  return c.json({ affiliate: { ...affiliateJson(c, row, mode), promo_codes: promoCodes } }, 201)
 })
 
 affiliateRoutes.get('/v1/affiliates', async (c) => {
-  const { programId } = c.get('auth')
+  const { programId, mode } = c.get('auth')
   const rows = await drizzle(c.env.DB)
     .select()
     .from(affiliates)
-    .where(eq(affiliates.programId, programId))
+    .where(
+      mode === 'live'
+        ? and(eq(affiliates.programId, programId), eq(affiliates.mode, 'live'))
+        : eq(affiliates.programId, programId),
+    )
     .orderBy(asc(affiliates.createdAt))
-  return c.json({ affiliates: rows.map((r) => affiliateJson(c, r)) })
+  const promoCodes = await promoCodesByAffiliate(c.env.DB, programId)
+  return c.json({
+    affiliates: rows.map((r) => ({ ...affiliateJson(c, r, mode), promo_codes: promoCodes.get(r.id) ?? [] })),
+  })
 })
 
+/** The affiliate named by `:id` (an id or a code) that the key may see, else 404. */
 async function findAffiliate(c: Context<AppEnv>): Promise<Row> {
-  const { programId } = c.get('auth')
+  const { programId, mode } = c.get('auth')
   const id = c.req.param('id') ?? ''
   const row = await drizzle(c.env.DB)
     .select()
@@ -110,6 +150,7 @@ async function findAffiliate(c: Context<AppEnv>): Promise<Row> {
       and(
         eq(affiliates.programId, programId),
         id.startsWith('aff_') ? eq(affiliates.id, id) : eq(affiliates.code, id.toLowerCase()),
+        mode === 'live' ? eq(affiliates.mode, 'live') : undefined,
       ),
     )
     .get()
@@ -117,13 +158,28 @@ async function findAffiliate(c: Context<AppEnv>): Promise<Row> {
   return row
 }
 
-affiliateRoutes.get('/v1/affiliates/:id', async (c) =>
-  c.json({ affiliate: affiliateJson(c, await findAffiliate(c)) }),
-)
+/** A test key may read a live affiliate but never change it. */
+function assertMayChange(c: Context<AppEnv>, row: Row): void {
+  if (c.get('auth').mode === 'test' && row.mode === 'live') {
+    throw new ApiError(
+      'forbidden',
+      'A test key cannot change a live affiliate; use the live secret key',
+      'id',
+    )
+  }
+}
+
+affiliateRoutes.get('/v1/affiliates/:id', async (c) => {
+  const row = await findAffiliate(c)
+  const promoCodes = (await promoCodesByAffiliate(c.env.DB, row.programId, [row.id])).get(row.id) ?? []
+  return c.json({ affiliate: { ...affiliateJson(c, row, c.get('auth').mode), promo_codes: promoCodes } })
+})
 
 affiliateRoutes.patch('/v1/affiliates/:id', async (c) => {
   const body = await parseBody(c, affiliatePatch)
   const row = await findAffiliate(c)
+  assertMayChange(c, row)
+  if (body.promo_codes) await assertPromoCodesFree(c.env.DB, row.programId, body.promo_codes, row.id)
   const next: Row = {
     ...row,
     name: body.name ?? row.name,
@@ -139,6 +195,58 @@ affiliateRoutes.patch('/v1/affiliates/:id', async (c) => {
     updatedAt: new Date().toISOString(),
   }
   await drizzle(c.env.DB).update(affiliates).set(next).where(eq(affiliates.id, row.id))
+  if (body.promo_codes) await replacePromoCodes(c.env.DB, row.programId, row.id, body.promo_codes)
   await hubFor(c.env, row.programId).invalidate()
-  return c.json({ affiliate: affiliateJson(c, next) })
+  // A disabled affiliate's open sockets (portal and live tokens) close at once.
+  if (next.status !== 'active' && row.status === 'active')
+    await closeSockets(c.env, row.programId, affiliateTag(row.id))
+  const promoCodes = (await promoCodesByAffiliate(c.env.DB, row.programId, [row.id])).get(row.id) ?? []
+  return c.json({ affiliate: { ...affiliateJson(c, next, c.get('auth').mode), promo_codes: promoCodes } })
 })
+
+/**
+ * A new portal link (live secret key only): the old token's hash is replaced, so the old link
+ * and the sockets opened with it stop at once.
+ */
+affiliateRoutes.post('/v1/affiliates/:id/portal-link', async (c) => {
+  if (c.get('auth').mode !== 'live') {
+    throw new ApiError('forbidden', 'Portal links are issued with the live secret key')
+  }
+  await readOptionalEmptyBody(c)
+  const row = await findAffiliate(c)
+  const token = newPortalToken()
+  await drizzle(c.env.DB)
+    .update(affiliates)
+    .set({
+      portalToken: null,
+      portalTokenHash: await portalTokenHash(token),
+      updatedAt: new Date().toISOString(),
+    })
+    .where(eq(affiliates.id, row.id))
+  await closeSockets(c.env, row.programId, portalTag(row.id))
+  const result: PortalLinkResult = {
+    portal_url: affiliateJson(c, { ...row, newPortalToken: token }).portal_url ?? '',
+  }
+  return c.json(result, 201)
+})
+
+/** The endpoint takes no body; anything but an empty one (or `{}`) is refused, naming the fields. */
+async function readOptionalEmptyBody(c: Context<AppEnv>): Promise<void> {
+  const text = await c.req.text()
+  if (!text.trim()) return
+  let raw: unknown
+  try {
+    raw = JSON.parse(text)
+  } catch {
+    throw new ApiError('invalid_request', 'Body is not valid JSON')
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new ApiError('invalid_request', 'Body must be a JSON object')
+  const unknown = Object.keys(raw)
+  if (unknown.length)
+    throw new ApiError(
+      'invalid_request',
+      `Unknown field ${unknown[0]}: this endpoint takes no body`,
+      unknown[0],
+    )
+}

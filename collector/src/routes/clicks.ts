@@ -4,10 +4,11 @@
  */
 import { Hono } from 'hono'
 import { cors } from 'hono/cors'
-import { resolveKey } from '../lib/auth'
+import { authFailure, resolveKey } from '../lib/auth'
 import { recordClick } from '../lib/clicks'
 import type { AppEnv } from '../lib/env'
 import { ApiError } from '../lib/errors'
+import { CLICKS, clientIp, enforceLimit } from '../lib/rate-limit'
 import { clickInput } from '../lib/schemas'
 import { parseBody } from '../lib/validate'
 
@@ -28,9 +29,11 @@ clickRoutes.post('/v1/clicks', async (c) => {
       'key',
     )
   }
+  // Counted before the key is looked up, so a flood costs no D1 read. The script never retries a refused click.
+  await enforceLimit(c.env, CLICKS, `key:${body.key}:${clientIp(c)}`, 'Too many clicks from this address')
   const key = await resolveKey(c.env, body.key)
   if (key?.kind !== 'publishable')
-    throw new ApiError('unauthorized', 'Unknown or revoked publishable key', 'key')
+    return authFailure(c, new ApiError('unauthorized', 'Unknown or revoked publishable key', 'key'))
   const result = await recordClick(c, {
     programId: key.programId,
     mode: key.mode,

@@ -1,13 +1,15 @@
 /**
- * The founder's dashboard pages: sign-in with the admin token (a signed session cookie), sign-out,
- * and `/dashboard` itself. The sign-in form is protected against CSRF by a double-submit cookie;
- * everything after it by the session-bound token (lib/session.ts).
+ * The founder's dashboard pages: sign-in with the admin token (a signed session cookie backed by
+ * a server-side session; attempts are rate limited per IP), sign-out, and `/dashboard` itself.
+ * The sign-in form is protected against CSRF by a double-submit cookie; everything after it by the
+ * session-bound token (lib/session.ts).
  */
 import { type Context, Hono } from 'hono'
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
 import { isAdminToken } from '../lib/auth'
 import { randomToken, timingSafeEqual } from '../lib/crypto'
 import { hubFor } from '../lib/env'
+import { clientIp, SIGN_IN, withinLimit } from '../lib/rate-limit'
 import {
   assertSameOrigin,
   endSession,
@@ -35,7 +37,7 @@ dashboardRoutes.use('/dashboard/*', async (c, next) => {
   await next()
 })
 
-async function signInForm(c: Context<SessionEnv>, error?: string) {
+async function signInForm(c: Context<SessionEnv>, error?: string, status: 400 | 401 | 429 = 401) {
   const csrf = randomToken(24)
   setCookie(c, SIGNIN_COOKIE, csrf, {
     path: '/dashboard/sign-in',
@@ -44,7 +46,7 @@ async function signInForm(c: Context<SessionEnv>, error?: string) {
     secure: new URL(c.req.url).protocol === 'https:',
     maxAge: 3600,
   })
-  return c.html(<SignInPage csrf={csrf} {...(error ? { error } : {})} />, error ? 401 : 200)
+  return c.html(<SignInPage csrf={csrf} {...(error ? { error } : {})} />, error ? status : 200)
 }
 
 dashboardRoutes.get('/dashboard/sign-in', async (c) => {
@@ -54,7 +56,18 @@ dashboardRoutes.get('/dashboard/sign-in', async (c) => {
 
 dashboardRoutes.post('/dashboard/sign-in', async (c) => {
   assertSameOrigin(c)
-  const form = await c.req.parseBody()
+  // Counted before anything is checked: past the limit no token is even compared.
+  if (!(await withinLimit(c.env, SIGN_IN, `ip:${clientIp(c)}`))) {
+    c.header('Retry-After', String(SIGN_IN.period))
+    return signInForm(c, 'Too many sign-in attempts from this address. Try again in a minute.', 429)
+  }
+  let form: Record<string, unknown>
+  try {
+    form = await c.req.parseBody()
+  } catch {
+    // A malformed body (say, a multipart form without its closing boundary) is the client's fault.
+    return signInForm(c, 'The form could not be read. Please sign in again.', 400)
+  }
   const expected = getCookie(c, SIGNIN_COOKIE)
   const sent = typeof form._csrf === 'string' ? form._csrf : ''
   if (!expected || !timingSafeEqual(sent, expected)) {
@@ -68,8 +81,8 @@ dashboardRoutes.post('/dashboard/sign-in', async (c) => {
   return c.redirect('/dashboard', 303)
 })
 
-dashboardRoutes.post('/dashboard/sign-out', requireSession('page'), requireCsrf, (c) => {
-  endSession(c)
+dashboardRoutes.post('/dashboard/sign-out', requireSession('page'), requireCsrf, async (c) => {
+  await endSession(c, c.get('session'))
   return c.redirect('/dashboard/sign-in', 303)
 })
 

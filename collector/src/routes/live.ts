@@ -3,14 +3,19 @@
  * checked before the upgrade (anything else is a 401): the dashboard session cookie (founder,
  * `?program=&mode=`), an affiliate's portal token (`?token=`, that affiliate only), or a
  * short-lived signed token from `POST /v1/live/tokens` (`?token=`, for programmatic subscribers).
+ *
+ * A browser sends its page's `Origin` with every WebSocket handshake and attaches cookies even
+ * when the page is another site's (cross-site WebSocket hijacking), so any `Origin` but the
+ * collector's own is refused (403). Server-side clients send no `Origin` and keep working.
  */
 import { type Context, Hono } from 'hono'
 import { z } from 'zod'
 import { SOCKET_ROLE_HEADER, type SocketRole } from '../hub/sockets'
-import { requireSecretKey } from '../lib/auth'
+import { authFailure, requireSecretKey } from '../lib/auth'
 import { type AppEnv, type Env, hubFor, publicOrigin } from '../lib/env'
 import { ApiError } from '../lib/errors'
-import { readSession } from '../lib/session'
+import { affiliateByPortalToken } from '../lib/portal-token'
+import { readSession, sessionIdHash } from '../lib/session'
 import { signToken, verifyToken } from '../lib/signing'
 import { parseWith } from '../lib/validate'
 import type { LiveTokenResult, Mode } from '../shared'
@@ -29,23 +34,9 @@ export interface LiveTokenPayload {
   a?: string
 }
 
-const PORTAL_TOKEN = /^[A-Za-z0-9]{16,64}$/
-
 interface Target {
   programId: string
   role: SocketRole
-}
-
-/** An active affiliate by portal token: the program, its mode and id; null when unknown or disabled. */
-export async function affiliateByPortalToken(
-  db: D1Database,
-  token: string,
-): Promise<{ id: string; program_id: string; mode: Mode } | null> {
-  if (!PORTAL_TOKEN.test(token)) return null
-  return db
-    .prepare("SELECT id, program_id, mode FROM affiliates WHERE portal_token = ? AND status = 'active'")
-    .bind(token)
-    .first<{ id: string; program_id: string; mode: Mode }>()
 }
 
 async function tokenTarget(env: Env, token: string): Promise<Target | null> {
@@ -64,12 +55,16 @@ async function tokenTarget(env: Env, token: string): Promise<Target | null> {
   }
   const aff = await affiliateByPortalToken(env.DB, token)
   return aff
-    ? { programId: aff.program_id, role: { kind: 'affiliate', affiliateId: aff.id, mode: aff.mode } }
+    ? {
+        programId: aff.program_id,
+        role: { kind: 'affiliate', affiliateId: aff.id, mode: aff.mode, portal: true },
+      }
     : null
 }
 
 async function sessionTarget(c: Context<AppEnv>): Promise<Target | null> {
-  if (!(await readSession(c))) return null
+  const session = await readSession(c)
+  if (!session) return null
   const programId = c.req.query('program')
   const mode = c.req.query('mode') ?? 'live'
   if (!programId) throw new ApiError('invalid_request', 'program is required', 'program')
@@ -77,18 +72,47 @@ async function sessionTarget(c: Context<AppEnv>): Promise<Target | null> {
     throw new ApiError('invalid_request', 'mode must be live or test', 'mode')
   const exists = await c.env.DB.prepare('SELECT 1 FROM programs WHERE id = ?').bind(programId).first()
   if (!exists) throw new ApiError('not_found', 'Unknown program', 'program')
-  return { programId, role: { kind: 'founder', mode } }
+  return { programId, role: { kind: 'founder', mode, session: await sessionIdHash(session.sid) } }
+}
+
+/**
+ * The origins this collector is reached at: PUBLIC_URL's, the request URL's, and the Host the
+ * request came to (a proxy or `wrangler dev` may rewrite the URL, not the Host header).
+ */
+function ownOrigins(c: Context<AppEnv>): Set<string> {
+  const url = new URL(c.req.url)
+  const origins = new Set([url.origin])
+  const host = c.req.header('host')
+  if (host) origins.add(`${url.protocol}//${host}`)
+  if (c.env.PUBLIC_URL) {
+    try {
+      origins.add(new URL(c.env.PUBLIC_URL).origin)
+    } catch {}
+  }
+  return origins
+}
+
+function assertOwnOrigin(c: Context<AppEnv>): void {
+  const origin = c.req.header('origin')
+  if (origin === undefined) return
+  if (!ownOrigins(c).has(origin)) {
+    throw new ApiError('forbidden', 'The live channel only accepts pages of this collector (Origin)')
+  }
 }
 
 liveRoutes.get('/v1/live', async (c) => {
+  assertOwnOrigin(c)
   const token = c.req.query('token')
   const target = token ? await tokenTarget(c.env, token) : await sessionTarget(c)
   if (!target) {
-    throw new ApiError(
+    const error = new ApiError(
       'unauthorized',
       'Connect with the dashboard session, a portal token or a live token (?token=)',
       token ? 'token' : undefined,
     )
+    // A wrong token is a guess at a credential: counted like a failed key.
+    if (token) return authFailure(c, error)
+    throw error
   }
   if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') {
     throw new ApiError('invalid_request', 'GET /v1/live expects a WebSocket upgrade (Upgrade: websocket)')
@@ -116,10 +140,12 @@ liveRoutes.post('/v1/live/tokens', requireSecretKey, async (c) => {
   const body = parseWith(liveTokenInput, raw)
   let affiliateId: string | undefined
   if (body.affiliate_id) {
+    // A live key follows live affiliates; a test key any affiliate (test events may be attributed
+    // to live affiliates), always in test mode.
     const aff = await c.env.DB.prepare(
-      'SELECT id FROM affiliates WHERE program_id = ? AND (id = ? OR code = ?)',
+      "SELECT id FROM affiliates WHERE program_id = ? AND (id = ? OR code = ?) AND (mode = 'live' OR ? = 'test')",
     )
-      .bind(programId, body.affiliate_id, body.affiliate_id.toLowerCase())
+      .bind(programId, body.affiliate_id, body.affiliate_id.toLowerCase(), mode)
       .first<{ id: string }>()
     if (!aff) throw new ApiError('invalid_request', 'No affiliate with that id or code', 'affiliate_id')
     affiliateId = aff.id

@@ -1,15 +1,16 @@
 /**
- * The affiliate portal, `/portal/:token`: the portal token is the credential (a disabled or
- * unknown one is a plain 404, telling nothing). Everything shown is scoped to that affiliate and
+ * The affiliate portal, `/portal/:token`: the portal token is the credential, stored hashed (a
+ * disabled, rotated or unknown one is a plain 404, telling nothing). Everything shown is scoped to that affiliate and
  * its mode; live updates come from `/v1/live?token=<the same token>`.
  */
 import { type Context, Hono } from 'hono'
 import { type Env, hubFor, publicOrigin } from '../lib/env'
+import { affiliateByPortalToken } from '../lib/portal-token'
+import { AUTH_FAILURE, clientIp, rateLimited, withinLimit } from '../lib/rate-limit'
 import { queryStats } from '../lib/stats-query'
 import { pageHeaders } from '../pages/layout'
 import { PortalPage } from '../pages/portal'
 import type { Mode } from '../shared'
-import { affiliateByPortalToken } from './live'
 
 export const portalRoutes = new Hono<{ Bindings: Env }>()
 
@@ -34,7 +35,10 @@ async function findAffiliate(c: Context<{ Bindings: Env }>): Promise<PortalAffil
     .first<PortalAffiliate>()
 }
 
-function notFound(c: Context): Response {
+/** An unknown token is a guess at a credential: counted per IP like a failed key. */
+async function notFound(c: Context<{ Bindings: Env }>): Promise<Response> {
+  if (!(await withinLimit(c.env, AUTH_FAILURE, `ip:${clientIp(c)}`)))
+    throw rateLimited(AUTH_FAILURE, 'Too many unknown portal links from this address; retry later')
   c.header('Cache-Control', 'no-store')
   return c.text('Not found', 404)
 }

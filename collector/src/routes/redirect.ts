@@ -17,6 +17,7 @@ import { type Context, Hono } from 'hono'
 import { isCountable, newClickId, recordClick } from '../lib/clicks'
 import type { AppEnv, Env } from '../lib/env'
 import { errorResponse } from '../lib/errors'
+import { CLICKS, clientIp, withinLimit } from '../lib/rate-limit'
 import type { Mode } from '../shared'
 
 interface LinkTarget {
@@ -35,6 +36,8 @@ interface LinkTarget {
 const targets = new Map<string, { value: LinkTarget; expires: number }>()
 const TARGET_TTL_MS = 60_000
 const MAX_TARGETS = 1_000
+/** `?to=` longer than this is cut before it is parsed (URLs are clipped to 2,048 when stored). */
+const MAX_TO = 2_048
 
 async function linkTarget(env: Env, rawCode: string): Promise<LinkTarget | null> {
   const code = rawCode.trim().toLowerCase()
@@ -94,10 +97,23 @@ export function destinationFor(target: LinkTarget, to: string | undefined): URL 
   return landing
 }
 
+/**
+ * What the visitor is sent to never carries what `to` smuggled in: no userinfo
+ * (`https://evil.example@acme.example/` shows "evil.example" to a reader, and a login prompt in
+ * some browsers) and no click id of someone else's (only this visit's own `rl_click` is added).
+ */
+function cleanDestination(url: URL): URL {
+  url.username = ''
+  url.password = ''
+  url.searchParams.delete('rl_click')
+  return url
+}
+
 async function followLink(c: Context<AppEnv>) {
   const target = await linkTarget(c.env, c.req.param('code') ?? '')
   if (!target) return errorResponse(c, 'not_found', 'This referral link does not exist')
-  const destination = destinationFor(target, c.req.query('to'))
+  const found = destinationFor(target, c.req.query('to')?.slice(0, MAX_TO))
+  const destination = found && cleanDestination(found)
   if (!destination) {
     return errorResponse(c, 'not_found', 'This program has no landing_url for its referral links')
   }
@@ -106,17 +122,21 @@ async function followLink(c: Context<AppEnv>) {
   const clickId = newClickId()
   let recorded = false
   try {
-    await recordClick(c, {
-      programId: target.programId,
-      mode: target.mode,
-      ref: target.code,
-      clickId,
-      url: destination.href.slice(0, 2048),
-      referrer: c.req.header('referer')?.slice(0, 2048),
-      sub,
-      source: 'link',
-    })
-    recorded = countable
+    // Over the click limit the visitor still goes on; only the click is not recorded here (no
+    // rl_click), as when recording fails.
+    if (await withinLimit(c.env, CLICKS, `link:${target.programId}:${target.mode}:${clientIp(c)}`)) {
+      await recordClick(c, {
+        programId: target.programId,
+        mode: target.mode,
+        ref: target.code,
+        clickId,
+        url: destination.href.slice(0, 2048),
+        referrer: c.req.header('referer')?.slice(0, 2048),
+        sub,
+        source: 'link',
+      })
+      recorded = countable
+    }
   } catch (err) {
     console.error('redirect link: could not record the click', target.programId, err)
   }
