@@ -107,6 +107,7 @@ describe('dashboard', () => {
     const count = await rows.count()
     const before = await counter(page, 'commission')
     await rows.first().locator('button[data-action=reject]').click()
+    await rows.first().locator('button[data-action=confirm-reject]').click()
     await expect.poll(() => rows.count()).toBe(count - 1)
     await expect.poll(() => counter(page, 'commission')).not.toBe(before)
     await expect.poll(() => page.locator('#feed li').first().textContent()).toContain('rejected')

@@ -1,7 +1,8 @@
 /**
- * The founder's dashboard, server-rendered: program switcher, live/test toggle, counters filled
- * from the hub's live totals, and the frames (fixed sizes, so nothing shifts) that the client
- * script fills and keeps live: charts, feed, affiliate table, commissions, new-affiliate form.
+ * The founder's dashboard, server-rendered: program switcher, live/test toggle, the whole
+ * program's all-time counters (from the hub), the filters, and the frames (fixed sizes, so
+ * nothing shifts) that the client script fills and keeps live: totals for the filters, charts,
+ * feed, affiliate table, commissions, new-affiliate form. Every panel says which filters it follows.
  */
 import type { Child } from 'hono/jsx'
 import type { Mode, Totals } from '../shared'
@@ -30,6 +31,7 @@ const COUNTERS: Array<{ key: keyof Totals; label: string; money?: boolean }> = [
   { key: 'unique_clicks', label: 'Unique clicks' },
   { key: 'signups', label: 'Signups' },
   { key: 'conversions', label: 'Conversions' },
+  { key: 'refunds', label: 'Refunds' },
   { key: 'revenue', label: 'Revenue', money: true },
   { key: 'commission', label: 'Commission', money: true },
 ]
@@ -38,31 +40,68 @@ const COUNTERS: Array<{ key: keyof Totals; label: string; money?: boolean }> = [
  * The two chart containers the client scripts draw into (`#chart-minutes`, `#chart-days`), shared
  * by the dashboard and the portal so their ids and accessibility labels stay in one place.
  */
-export function ChartPanels({ subject, dayTitle }: { subject: string; dayTitle: Child }) {
+export function ChartPanels({
+  subject,
+  dayTitle,
+  minuteScope,
+  dayScope,
+}: {
+  subject: string
+  dayTitle: Child
+  minuteScope?: string
+  dayScope?: string
+}) {
   return (
     <section class="grid2">
       <div class="panel">
         <h2>Last hour</h2>
+        {minuteScope ? (
+          <p id="scope-minutes" class="scope">
+            {minuteScope}
+          </p>
+        ) : null}
         <div id="chart-minutes" class="chart" role="img" aria-label={`${subject} per minute`} />
       </div>
       <div class="panel">
         <h2>{dayTitle}</h2>
+        {dayScope ? (
+          <p id="scope-days" class="scope">
+            {dayScope}
+          </p>
+        ) : null}
         <div id="chart-days" class="chart" role="img" aria-label={`${subject} per day`} />
       </div>
     </section>
   )
 }
 
-export function Counters({ totals, label }: { totals: Totals; label: string }) {
+/**
+ * A row of counters. `attr` names the data attribute the client script fills (`data-total` for
+ * the live all-time counters, `data-range` for the totals of the filters); without `totals` the
+ * values start as "…" until the script has them.
+ */
+export function Counters({
+  totals,
+  label,
+  attr = 'total',
+  id,
+}: {
+  totals?: Totals
+  label: string
+  attr?: 'total' | 'range'
+  id?: string
+}) {
   return (
-    <section class="counters" aria-label={label}>
+    <section class="counters" aria-label={label} id={id}>
       {COUNTERS.map((c) => (
         <div class={c.money ? 'stat stat-money' : 'stat'}>
           <span class="stat-label">{c.label}</span>
-          <output class="stat-value" data-total={c.key} aria-live="off">
-            {c.money
-              ? formatMoneyMap(totals[c.key] as Record<string, number>)
-              : formatCount(totals[c.key] as number)}
+          <output class="stat-value" {...{ [`data-${attr}`]: c.key }} aria-live="off">
+            {!totals
+              ? '…'
+              : c.money
+                ? formatMoneyMap(totals[c.key] as Record<string, number>)
+                : formatCount(totals[c.key] as number)}
           </output>
         </div>
       ))}
@@ -70,14 +109,27 @@ export function Counters({ totals, label }: { totals: Totals; label: string }) {
   )
 }
 
+/** What the filters select, in words: "Jane Cooper · sub-id newsletter · 2026-11-01 → 2026-11-30". */
+function describeFilters(p: DashboardProps): { who: string; sub: string; dates: string } {
+  const aff = p.affiliates.find((a) => a.id === p.filters.affiliate)
+  const { from, to } = p.filters
+  return {
+    who: aff ? `${aff.name} (${aff.code})` : 'All affiliates',
+    sub: p.filters.sub ? `sub-id “${p.filters.sub}”` : 'every sub-id',
+    dates:
+      from && to ? `${from} → ${to}` : from ? `${from} → today` : to ? `30 days to ${to}` : 'last 30 days',
+  }
+}
+
 function modeHref(programId: string, mode: Mode): string {
   return `/dashboard?program=${encodeURIComponent(programId)}&mode=${mode}`
 }
 
-function SortHeader({ key, label, num }: { key: string; label: string; num?: boolean }) {
+// Not `key`: JSX keeps that prop for itself and never passes it on.
+function SortHeader({ sortKey, label, num }: { sortKey: string; label: string; num?: boolean }) {
   return (
     <th scope="col" class={num ? 'num' : undefined} aria-sort="none">
-      <button type="button" class="sort" data-sort={key}>
+      <button type="button" class="sort" data-sort={sortKey}>
         {label}
       </button>
     </th>
@@ -86,6 +138,9 @@ function SortHeader({ key, label, num }: { key: string; label: string; num?: boo
 
 export function DashboardPage(p: DashboardProps) {
   const program = p.programs.find((x) => x.id === p.programId)
+  const f = describeFilters(p)
+  const rangeScope = `${f.who} · ${f.sub} · ${f.dates}`
+  const liveScope = `${f.who} · every sub-id · whatever the dates`
   return (
     <Layout title={`${program?.name ?? 'Dashboard'} · Refline`} script="dashboard" csrf={p.csrf}>
       <header class="topbar">
@@ -124,9 +179,22 @@ export function DashboardPage(p: DashboardProps) {
           </button>
         </form>
       </header>
-      <main id="app" class="wrap" data-program={p.programId} data-mode={p.mode}>
+      <main
+        id="app"
+        class="wrap"
+        data-program={p.programId}
+        data-mode={p.mode}
+        data-affiliate={p.filters.affiliate}
+        data-sub={p.filters.sub}
+        data-from={p.filters.from}
+        data-to={p.filters.to}
+      >
         {p.mode === 'test' ? <p class="banner">Viewing test data: events sent with test keys.</p> : null}
-        <Counters totals={p.totals} label="All-time totals, updated live" />
+        <div class="counters-head">
+          <h2>Whole program</h2>
+          <p class="counters-note scope">Whole program, all time, every affiliate and sub-id · live</p>
+        </div>
+        <Counters id="live-totals" totals={p.totals} label="Whole program, all time, updated live" />
 
         <form method="get" action="/dashboard" class="filters panel" aria-label="Filters">
           <input type="hidden" name="program" value={p.programId} />
@@ -160,8 +228,18 @@ export function DashboardPage(p: DashboardProps) {
           </a>
         </form>
 
+        <div class="counters-head">
+          <h2>Selected</h2>
+          <p id="scope-range" class="scope">
+            {rangeScope}
+          </p>
+        </div>
+        <Counters id="range-totals" attr="range" label={`Totals for ${rangeScope}`} />
+
         <ChartPanels
           subject="Clicks, signups and conversions"
+          minuteScope={liveScope}
+          dayScope={rangeScope}
           dayTitle={
             <>
               By day <span id="range-label" class="muted" />
@@ -172,17 +250,20 @@ export function DashboardPage(p: DashboardProps) {
         <section class="grid-main">
           <div class="panel">
             <h2>Affiliates</h2>
+            <p class="scope">{rangeScope}</p>
             <div class="table-wrap">
               <table id="affiliates" class="data">
                 <thead>
                   <tr>
-                    <SortHeader key="name" label="Affiliate" />
-                    <SortHeader key="clicks" label="Clicks" num />
-                    <SortHeader key="signups" label="Signups" num />
-                    <SortHeader key="rate" label="Conv. rate" num />
-                    <SortHeader key="revenue" label="Revenue" num />
-                    <SortHeader key="commission" label="Commission" num />
-                    <SortHeader key="last" label="Last activity" num />
+                    <SortHeader sortKey="name" label="Affiliate" />
+                    <SortHeader sortKey="clicks" label="Clicks" num />
+                    <SortHeader sortKey="signups" label="Signups" num />
+                    <SortHeader sortKey="conversions" label="Conversions" num />
+                    <SortHeader sortKey="refunds" label="Refunds" num />
+                    <SortHeader sortKey="rate" label="Conv. rate" num />
+                    <SortHeader sortKey="revenue" label="Revenue" num />
+                    <SortHeader sortKey="commission" label="Commission" num />
+                    <SortHeader sortKey="last" label="Last activity" num />
                   </tr>
                 </thead>
                 <tbody />
@@ -191,6 +272,7 @@ export function DashboardPage(p: DashboardProps) {
           </div>
           <div class="panel">
             <h2>Live feed</h2>
+            <p class="scope">{`${f.who} · every sub-id · latest events`}</p>
             <ol id="feed" class="feed" aria-live="polite" aria-relevant="additions" />
           </div>
         </section>
@@ -212,8 +294,10 @@ export function DashboardPage(p: DashboardProps) {
                 </button>
               </fieldset>
             </div>
+            <p class="scope">{`${f.who} · any sub-id, any date · newest 100`}</p>
+            <p id="commission-status" class="sr-only" role="status" />
             <div class="table-wrap scroll">
-              <table id="commissions" class="data">
+              <table id="commissions" class="data" tabindex={-1} aria-label="Commissions">
                 <thead>
                   <tr>
                     <th scope="col">Affiliate</th>

@@ -27,10 +27,13 @@ export function formatMoney(amount: number, currency: string): string {
   return f.format(amount / 10 ** digits)
 }
 
-/** Per-currency sums, largest first; "—" when empty. */
-export function formatMoneyMap(money: Money): string {
+/**
+ * Per-currency sums, largest first. Nothing (or only zeros) is zero, in `currency` when it is
+ * known ("$0.00"), else a plain "0": never a dash, which could mean zero or unknown.
+ */
+export function formatMoneyMap(money: Money, currency?: string): string {
   const entries = Object.entries(money).filter(([, v]) => v !== 0)
-  if (!entries.length) return '—'
+  if (!entries.length) return currency ? formatMoney(0, currency) : '0'
   return entries
     .sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]))
     .map(([cur, v]) => formatMoney(v, cur))
@@ -41,17 +44,16 @@ export function formatCount(n: number): string {
   return countFormat.format(n)
 }
 
-/** Conversion rate as a percent with one decimal; "—" without signups. */
-export function formatRate(conversions: number, signups: number): string {
-  if (!signups) return '—'
-  return `${((conversions / signups) * 100).toFixed(1)}%`
+/** Conversion rate (conversions ÷ clicks) as a percent with one decimal; "no clicks" without clicks. */
+export function formatRate(conversions: number, clicks: number): string {
+  if (!clicks) return 'no clicks'
+  return `${((conversions / clicks) * 100).toFixed(1)}%`
 }
 
-/** "just now", "5 min ago", "3 h ago", "12 Mar". */
-export function formatAgo(iso: string | null, now = Date.now()): string {
-  if (!iso) return '—'
-  const t = Date.parse(iso)
-  if (Number.isNaN(t)) return '—'
+/** "just now", "5 min ago", "3 h ago", "12 Mar"; `none` when there is no time. */
+export function formatAgo(iso: string | null, now = Date.now(), none = 'never'): string {
+  const t = iso ? Date.parse(iso) : Number.NaN
+  if (Number.isNaN(t)) return none
   const s = Math.max(0, Math.round((now - t) / 1000))
   if (s < 45) return 'just now'
   if (s < 3600) return `${Math.round(s / 60)} min ago`

@@ -31,17 +31,34 @@ async function scope(c: Context<SessionEnv>): Promise<{ programId: string; mode:
   return { programId, mode }
 }
 
-/** Last activity per affiliate, to the hour, from the rollups (never from raw events). */
-async function lastActivity(db: D1Database, programId: string, mode: Mode): Promise<Record<string, string>> {
+/**
+ * Last activity per affiliate within the filters (range, sub-id), to the hour, from the rollups
+ * (never from raw events).
+ */
+async function lastActivity(
+  db: D1Database,
+  programId: string,
+  mode: Mode,
+  range: { from: string; to: string; sub?: string | undefined },
+): Promise<Record<string, string>> {
+  const params: unknown[] = [programId, mode, range.from.slice(0, 13), range.to.slice(0, 13)]
+  const sub = range.sub !== undefined ? `AND sub = ?${params.push(range.sub)}` : ''
   const { results } = await db
     .prepare(
-      "SELECT affiliate_id, MAX(hour) AS hour FROM rollups WHERE program_id = ? AND mode = ? AND affiliate_id != '' GROUP BY affiliate_id",
+      `SELECT affiliate_id, MAX(hour) AS hour FROM rollups
+       WHERE program_id = ?1 AND mode = ?2 AND hour >= ?3 AND hour <= ?4 AND affiliate_id != '' ${sub}
+       GROUP BY affiliate_id`,
     )
-    .bind(programId, mode)
+    .bind(...params)
     .all<{ affiliate_id: string; hour: string }>()
   return Object.fromEntries(results.map((r) => [r.affiliate_id, `${r.hour}:00:00.000Z`]))
 }
 
+/**
+ * Everything the dashboard shows that follows the filters (totals, day series, affiliate table,
+ * last activity), plus the program's currency; with `live=1` also the whole program's live
+ * totals and the last hour and feed (of the filtered affiliate, when there is one) from the hub.
+ */
 dashboardApi.get('/dashboard/api/overview', async (c) => {
   const { programId, mode } = await scope(c)
   const q = c.req.query()
@@ -54,16 +71,32 @@ dashboardApi.get('/dashboard/api/overview', async (c) => {
     ...(q.affiliate ? { affiliate: q.affiliate } : {}),
     ...(q.sub ? { sub: q.sub } : {}),
   }
-  const [stats, activity, last, rows] = await Promise.all([
-    queryStats(db, programId, mode, filter),
-    hubFor(c.env, programId).activity(mode),
-    lastActivity(db, programId, mode),
+  const hub = hubFor(c.env, programId)
+  const stats = await queryStats(db, programId, mode, filter)
+  // queryStats has resolved the affiliate (id or code) and refused an unknown one.
+  const affiliateId = q.affiliate ? stats.affiliates[0]?.id : undefined
+  const [last, rows, program, live] = await Promise.all([
+    lastActivity(db, programId, mode, { from: stats.from, to: stats.to, sub: q.sub || undefined }),
     drizzle(db).select().from(affiliates).where(eq(affiliates.programId, programId)),
+    db.prepare('SELECT currency FROM programs WHERE id = ?').bind(programId).first<{ currency: string }>(),
+    q.live === '1'
+      ? Promise.all([hub.totals(mode), hub.activity(mode, affiliateId)]).then(([totals, a]) => ({
+          totals,
+          minutes: a.minutes,
+          feed: a.feed,
+        }))
+      : undefined,
   ])
   const links = Object.fromEntries(
     rows.map((r) => [r.id, { link: affiliateJson(c, r).link, status: r.status }]),
   )
-  return c.json({ stats, activity, last_activity: last, links })
+  return c.json({
+    currency: program?.currency ?? 'USD',
+    stats,
+    last_activity: last,
+    links,
+    ...(live ? { live } : {}),
+  })
 })
 
 dashboardApi.get('/dashboard/api/commissions', async (c) => {

@@ -1,8 +1,11 @@
 /**
  * Charts with uPlot: clicks as bars on the left axis, signups and conversions as lines on the
- * right (they are usually far fewer than clicks). Sized to their container, fixed height.
+ * right (they are usually far fewer than clicks). Sized to their container, fixed height. A
+ * chart with nothing in it says so, rather than drawing an empty axis that reads as "zero" or
+ * "still loading".
  */
 import uPlot from 'uplot'
+import { h } from './dom'
 
 export interface ChartData {
   /** Bucket starts, seconds since the epoch. */
@@ -17,6 +20,11 @@ export interface Chart {
 }
 
 const HEIGHT = 200
+
+const EMPTY: Record<'minute' | 'day', string> = {
+  minute: 'No data yet in the last hour: clicks, signups and conversions show here as they come.',
+  day: 'No data yet for this range: no clicks, signups or conversions.',
+}
 
 export function createChart(el: HTMLElement, kind: 'minute' | 'day'): Chart {
   const bars = uPlot.paths.bars?.({ size: [0.7, 24] })
@@ -52,6 +60,8 @@ export function createChart(el: HTMLElement, kind: 'minute' | 'day'): Chart {
     ],
   }
   const plot = new uPlot(opts, [[], [], [], []], el)
+  const empty = h('p', { class: 'chart-empty', hidden: true }, EMPTY[kind])
+  el.append(empty)
   new ResizeObserver(() => {
     const width = Math.max(200, el.clientWidth)
     if (width !== plot.width) plot.setSize({ width, height: HEIGHT })
@@ -64,6 +74,7 @@ export function createChart(el: HTMLElement, kind: 'minute' | 'day'): Chart {
       el.dataset.clicks = String(sum(data.clicks))
       el.dataset.signups = String(sum(data.signups))
       el.dataset.conversions = String(sum(data.conversions))
+      empty.hidden = sum(data.clicks) + sum(data.signups) + sum(data.conversions) > 0
     },
   }
 }
@@ -77,6 +88,21 @@ export function bump(data: ChartData, atSeconds: number, type: string): boolean 
   while (i > 0 && (data.t[i] ?? 0) > atSeconds) i--
   if ((data.t[0] ?? 0) > atSeconds) return false
   data[key][i] = (data[key][i] ?? 0) + 1
+  return true
+}
+
+/** Adds counts to the bucket holding `atSeconds`; false when it falls outside the chart. */
+export function addAt(
+  data: ChartData,
+  atSeconds: number,
+  d: { clicks: number; signups: number; conversions: number },
+): boolean {
+  if (!data.t.length || (data.t[0] ?? 0) > atSeconds) return false
+  let i = data.t.length - 1
+  while (i > 0 && (data.t[i] ?? 0) > atSeconds) i--
+  data.clicks[i] = (data.clicks[i] ?? 0) + d.clicks
+  data.signups[i] = (data.signups[i] ?? 0) + d.signups
+  data.conversions[i] = (data.conversions[i] ?? 0) + d.conversions
   return true
 }
 

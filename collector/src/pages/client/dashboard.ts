@@ -1,8 +1,11 @@
 /**
- * The dashboard's client script: fills the server-rendered frames from the dashboard API, keeps
- * every number live from `/v1/live` (counters from each message's totals, the minute chart and
- * feed from the events, the range views refetched from D1 shortly after), sorts the affiliate
- * table, and runs the forms (new affiliate, approve/reject) with the session's CSRF token.
+ * The dashboard's client script: fills the server-rendered frames from the dashboard API and
+ * keeps every number live from `/v1/live`. Each live event is applied locally at once: the
+ * all-time counters from the message's totals; the last-hour chart and feed when it is the
+ * filtered affiliate's; the filtered totals, affiliate row and day chart by the difference it
+ * made to the totals, when it falls inside the filters. The filtered views are then refetched
+ * from D1 with a throttle (at most one fetch per 2 s, within about 2 s of the first waiting
+ * event), so a steady stream of events can never hold the refresh off.
  */
 import type {
   CommissionRecord,
@@ -12,38 +15,45 @@ import type {
   StatsResult,
   Totals,
 } from '../../shared'
-import { formatAgo, formatCount, formatMoney, formatMoneyMap, formatRate } from '../format'
-import { advanceMinutes, bump, type ChartData, createChart, minuteData, seriesData } from './charts'
-import { byId, debounce, fillBody, h, setConnection, wireCopyButtons } from './dom'
+import { emptyTotals } from '../../shared'
+import { type AffiliateRow, createAffiliateTable } from './affiliate-table'
+import { addAt, advanceMinutes, bump, type ChartData, createChart, minuteData, seriesData } from './charts'
+import { createCommissionList } from './commission-list'
+import { byId, h, setConnection, throttle, wireCopyButtons } from './dom'
 import { connectLive } from './live'
-import { prependFeed, statusPill, updateCounters } from './widgets'
+import { addTotals, diffTotals, isZero, keepRecent, reconcileTotals } from './totals-delta'
+import { prependFeed, updateCounters } from './widgets'
 
 interface Overview {
+  currency: string
   stats: StatsResult
-  activity: { totals: Totals; minutes: MinutePoint[]; feed: LiveFeedItem[] }
   last_activity: Record<string, string>
   links: Record<string, { link: string; status: string }>
+  /** With `live=1`: the whole program's live totals, and the last hour and feed of the filtered affiliate. */
+  live?: { totals: Totals; minutes: MinutePoint[]; feed: LiveFeedItem[] }
 }
-
-type AffiliateRow = StatsResult['affiliates'][number] & { last: string | null }
 
 const app = byId('app')
 const program = app.dataset.program ?? ''
 const mode = app.dataset.mode ?? 'live'
 const csrf = document.querySelector<HTMLMetaElement>('meta[name="csrf-token"]')?.content ?? ''
-const filters = new URLSearchParams(location.search)
 const tz = Intl.DateTimeFormat().resolvedOptions().timeZone
-
-function apiPath(path: string, extra: Record<string, string> = {}): string {
-  const q = new URLSearchParams({ program, mode, ...extra })
-  return `/dashboard/api/${path}?${q}`
+// The filters as the server validated them (not the raw address bar).
+const filter = {
+  affiliate: app.dataset.affiliate ?? '',
+  sub: app.dataset.sub ?? '',
+  from: app.dataset.from ?? '',
+  to: app.dataset.to ?? '',
 }
+const fromMs = filter.from ? Date.parse(`${filter.from}T00:00:00Z`) : Number.NEGATIVE_INFINITY
+const toMs = filter.to ? Date.parse(`${filter.to}T23:59:59.999Z`) : Number.POSITIVE_INFINITY
 
 async function api<T>(
   path: string,
   init: { method?: string; body?: unknown; query?: Record<string, string> } = {},
-) {
-  const res = await fetch(apiPath(path, init.query), {
+): Promise<T> {
+  const q = new URLSearchParams({ program, mode, ...init.query })
+  const res = await fetch(`/dashboard/api/${path}?${q}`, {
     method: init.method ?? 'GET',
     headers: { 'x-csrf-token': csrf, ...(init.body ? { 'content-type': 'application/json' } : {}) },
     body: init.body ? JSON.stringify(init.body) : null,
@@ -55,180 +65,127 @@ async function api<T>(
   return json
 }
 
-// --- charts, feed, affiliate table -----------------------------------------------------------
+// --- state ------------------------------------------------------------------------------------
 
 const minuteChart = createChart(byId('chart-minutes'), 'minute')
 const dayChart = createChart(byId('chart-days'), 'day')
+const table = createAffiliateTable(byId<HTMLTableElement>('affiliates'))
+const feed = byId('feed')
+let currency = ''
 let minutes: ChartData = { t: [], clicks: [], signups: [], conversions: [] }
 let days: ChartData = { t: [], clicks: [], signups: [], conversions: [] }
-let rows: AffiliateRow[] = []
-let links: Overview['links'] = {}
-let sort: { key: string; dir: 1 | -1 } = { key: 'commission', dir: -1 }
-const feed = byId('feed')
+let range: Totals | undefined
+/** Totals of the last live message: the next one's difference from it is what its event did. */
+let baseline: Totals | undefined
+let liveTotals: Totals | undefined
 
-const moneySum = (m: Record<string, number>) => Object.values(m).reduce((a, b) => a + b, 0)
-const SORTERS: Record<string, (r: AffiliateRow) => number | string> = {
-  name: (r) => r.name.toLowerCase(),
-  clicks: (r) => r.totals.clicks,
-  signups: (r) => r.totals.signups,
-  rate: (r) => (r.totals.clicks ? r.totals.conversions / r.totals.clicks : -1),
-  revenue: (r) => moneySum(r.totals.revenue),
-  commission: (r) => moneySum(r.totals.commission),
-  last: (r) => r.last ?? '',
+/** Events applied locally, kept a few seconds so a refetch that missed them doesn't undo them. */
+interface Applied {
+  received: number
+  affiliate: string | null
+  at: number
+  delta: Totals
+}
+let journal: Applied[] = []
+/** Clicks reach D1 in batches up to ~1 s after their message; allow for that and the fetch itself. */
+const UNSEEN_MS = 2_500
+
+function sumRecent(since: number, pick: (e: Applied) => boolean): Totals {
+  const sum = emptyTotals()
+  for (const e of journal) if (e.received >= since && pick(e)) addTotals(sum, e.delta)
+  return sum
 }
 
-function renderAffiliates(): void {
-  const key = SORTERS[sort.key] ?? SORTERS.commission!
-  const sorted = [...rows].sort((a, b) => {
-    const x = key(a)
-    const y = key(b)
-    return (x < y ? -1 : x > y ? 1 : 0) * sort.dir || a.name.localeCompare(b.name)
-  })
-  const table = byId<HTMLTableElement>('affiliates')
-  table.dataset.empty = 'No affiliates yet: create one on the right.'
-  fillBody(
-    table,
-    sorted.map((r) =>
-      h(
-        'tr',
-        { 'data-affiliate': r.id },
-        h(
-          'th',
-          { scope: 'row' },
-          h('span', { class: 'aff-name' }, r.name),
-          h(
-            'span',
-            { class: 'aff-code' },
-            links[r.id]?.status === 'disabled' ? `${r.code} · disabled` : r.code,
-          ),
-        ),
-        h('td', { class: 'num' }, formatCount(r.totals.clicks)),
-        h('td', { class: 'num' }, formatCount(r.totals.signups)),
-        h(
-          'td',
-          { class: 'num', title: 'Conversions ÷ clicks' },
-          formatRate(r.totals.conversions, r.totals.clicks),
-        ),
-        h('td', { class: 'num' }, formatMoneyMap(r.totals.revenue)),
-        h('td', { class: 'num' }, formatMoneyMap(r.totals.commission)),
-        h('td', { class: 'num muted' }, formatAgo(r.last)),
-      ),
-    ),
-    7,
-  )
-  table.querySelectorAll<HTMLElement>('th[aria-sort]').forEach((th) => {
-    const k = th.querySelector<HTMLElement>('[data-sort]')?.dataset.sort
-    th.setAttribute('aria-sort', k === sort.key ? (sort.dir === 1 ? 'ascending' : 'descending') : 'none')
-  })
-}
+// --- overview: filtered totals, day chart, affiliate table ------------------------------------
 
-byId('affiliates').addEventListener('click', (e) => {
-  const button = (e.target as HTMLElement).closest<HTMLElement>('[data-sort]')
-  if (!button) return
-  const key = button.dataset.sort ?? 'name'
-  sort = { key, dir: sort.key === key ? (sort.dir === 1 ? -1 : 1) : key === 'name' ? 1 : -1 }
-  renderAffiliates()
-})
-
-function rangeQuery(): Record<string, string> {
-  const q: Record<string, string> = { tz }
-  for (const k of ['from', 'to', 'affiliate', 'sub']) {
-    const v = filters.get(k)
-    if (v) q[k] = v
-  }
+function rangeQuery(live: boolean): Record<string, string> {
+  const q: Record<string, string> = { tz, live: live ? '1' : '0' }
+  for (const [k, v] of Object.entries(filter)) if (v) q[k] = v
   return q
 }
 
+function renderRange(): void {
+  if (range) updateCounters(range, currency, 'range')
+}
+
 async function loadOverview(withLive: boolean): Promise<void> {
-  const o = await api<Overview>('overview', { query: rangeQuery() })
-  links = o.links
-  rows = o.stats.affiliates.map((a) => ({ ...a, last: o.last_activity[a.id] ?? null }))
-  renderAffiliates()
-  days = seriesData(o.stats.series)
+  const started = Date.now()
+  const o = await api<Overview>('overview', { query: rangeQuery(withLive) })
+  const since = started - UNSEEN_MS
+  journal = journal.filter((e) => e.received >= Date.now() - 4 * UNSEEN_MS)
+  currency = o.currency
+  table.currency = currency
+
+  range = reconcileTotals(
+    o.stats.totals,
+    range,
+    sumRecent(since, () => true),
+  )
+  renderRange()
+
+  const previous = new Map(table.rows.map((r) => [r.id, r]))
+  table.rows = o.stats.affiliates.map(
+    (a): AffiliateRow => ({
+      id: a.id,
+      code: a.code,
+      name: a.name,
+      totals: reconcileTotals(
+        a.totals,
+        previous.get(a.id)?.totals,
+        sumRecent(since, (e) => e.affiliate === a.id),
+      ),
+      last: latest(o.last_activity[a.id] ?? null, previous.get(a.id)?.last ?? null),
+      disabled: o.links[a.id]?.status === 'disabled',
+    }),
+  )
+  table.render()
+
+  const fetched = seriesData(o.stats.series)
+  const localAt = new Map(days.t.map((t, i) => [t, i]))
+  fetched.t.forEach((t, i) => {
+    const j = localAt.get(t)
+    if (j === undefined) return
+    const next = fetched.t[i + 1] ?? Number.POSITIVE_INFINITY
+    const recent = sumRecent(since, (e) => e.at / 1000 >= t && e.at / 1000 < next)
+    for (const k of ['clicks', 'signups', 'conversions'] as const)
+      fetched[k][i] = keepRecent(fetched[k][i] ?? 0, days[k][j] ?? 0, recent[k])
+  })
+  days = fetched
   dayChart.set(days)
   byId('range-label').textContent = `${o.stats.from.slice(0, 10)} → ${o.stats.to.slice(0, 10)}`
-  if (withLive) {
-    updateCounters(o.activity.totals)
-    minutes = minuteData(o.activity.minutes)
+
+  if (o.live) {
+    liveTotals = o.live.totals
+    updateCounters(o.live.totals, currency)
+    minutes = minuteData(o.live.minutes)
     minuteChart.set(minutes)
     feed.replaceChildren()
-    if (!o.activity.feed.length) feed.append(h('li', { class: 'empty' }, 'Waiting for the first event…'))
-    for (const item of [...o.activity.feed].reverse()) prependFeed(feed, item)
+    if (!o.live.feed.length) feed.append(h('li', { class: 'empty' }, 'Waiting for the first event…'))
+    for (const item of [...o.live.feed].reverse()) prependFeed(feed, item)
+  } else if (liveTotals) {
+    updateCounters(liveTotals, currency)
   }
+}
+
+/** The later of the rollups' hour and a live event's exact time (both ISO 8601, UTC). */
+function latest(a: string | null, b: string | null): string | null {
+  if (!a) return b
+  if (!b) return a
+  return a > b ? a : b
 }
 
 // --- commissions ------------------------------------------------------------------------------
 
-let commissionStatus = 'pending,on_hold'
-
-async function loadCommissions(): Promise<void> {
-  const { commissions } = await api<{ commissions: CommissionRecord[] }>('commissions', {
-    query: commissionStatus ? { status: commissionStatus } : {},
-  })
-  const table = byId<HTMLTableElement>('commissions')
-  table.dataset.empty = commissionStatus.startsWith('pending') ? 'Nothing to review.' : 'No commissions.'
-  fillBody(
-    table,
-    commissions.map((c) => {
-      const shown = c.status === 'rejected' || c.status === 'reversed' ? c.original_amount : c.amount
-      const actions = h('td', { class: 'actions' })
-      if (c.kind === 'conversion' && (c.status === 'pending' || c.status === 'on_hold'))
-        actions.append(h('button', { type: 'button', 'data-action': 'approve', 'data-id': c.id }, 'Approve'))
-      if (c.kind === 'conversion' && ['pending', 'on_hold', 'approved'].includes(c.status))
-        actions.append(
-          h(
-            'button',
-            { type: 'button', class: 'danger', 'data-action': 'reject', 'data-id': c.id },
-            'Reject',
-          ),
-        )
-      return h(
-        'tr',
-        { 'data-commission': c.id },
-        h(
-          'th',
-          { scope: 'row' },
-          h('span', { class: 'aff-name' }, c.affiliate.name),
-          h('span', { class: 'aff-code' }, c.affiliate.code),
-        ),
-        h('td', { class: `num${shown !== c.amount ? ' struck' : ''}` }, formatMoney(shown, c.currency)),
-        h(
-          'td',
-          {},
-          statusPill(c.status),
-          c.reason ? h('span', { class: 'muted reason' }, c.reason.replace(/_/g, ' ')) : null,
-        ),
-        h('td', { class: 'muted' }, c.due_at.slice(0, 10)),
-        actions,
-      )
-    }),
-    5,
-  )
-}
-
-byId('commissions').addEventListener('click', async (e) => {
-  const button = (e.target as HTMLElement).closest<HTMLButtonElement>('button[data-action]')
-  if (!button) return
-  button.disabled = true
-  try {
-    await api(`commissions/${encodeURIComponent(button.dataset.id ?? '')}/${button.dataset.action}`, {
-      method: 'POST',
-    })
-    await loadCommissions()
-  } catch (err) {
-    button.disabled = false
-    alert((err as Error).message)
-  }
-})
-
-document.querySelectorAll<HTMLButtonElement>('.tabs [data-status]').forEach((tab) => {
-  tab.addEventListener('click', () => {
-    commissionStatus = tab.dataset.status ?? ''
-    document.querySelectorAll('.tabs [data-status]').forEach((t) => {
-      t.setAttribute('aria-pressed', String(t === tab))
-    })
-    void loadCommissions()
-  })
+const commissions = createCommissionList({
+  load: async (status) => {
+    const query: Record<string, string> = {}
+    if (status) query.status = status
+    if (filter.affiliate) query.affiliate = filter.affiliate
+    return (await api<{ commissions: CommissionRecord[] }>('commissions', { query })).commissions
+  },
+  act: async (id, action) => {
+    await api(`commissions/${encodeURIComponent(id)}/${action}`, { method: 'POST' })
+  },
 })
 
 // --- new affiliate ----------------------------------------------------------------------------
@@ -243,10 +200,7 @@ form.addEventListener('submit', async (e) => {
   try {
     const { affiliate } = await api<{ affiliate: { name: string; link: string; portal_url: string } }>(
       'affiliates',
-      {
-        method: 'POST',
-        body: data,
-      },
+      { method: 'POST', body: data },
     )
     if (error) error.hidden = true
     form.reset()
@@ -281,23 +235,47 @@ function linkRow(id: string, label: string, url: string): HTMLElement {
 
 // --- live -------------------------------------------------------------------------------------
 
-const refreshRange = debounce(() => void loadOverview(false).catch(console.error), 300)
-const refreshCommissions = debounce(() => void loadCommissions().catch(console.error), 300)
+const refreshRange = throttle(() => loadOverview(false), { settleMs: 1_000, gapMs: 2_000 })
+const refreshCommissions = throttle(() => commissions.reload(), { settleMs: 300, gapMs: 2_000 })
+
+/** Whether an event counts in the filtered views. Live messages carry no sub-id, so with a sub-id
+ * filter nothing is applied locally and the refetch alone brings the numbers. */
+function inFilters(affiliate: string | null, at: number): boolean {
+  if (filter.sub) return false
+  if (filter.affiliate && affiliate !== filter.affiliate) return false
+  return at >= fromMs && at <= toMs
+}
 
 function onLive(message: LiveMessage): void {
-  updateCounters(message.totals)
+  liveTotals = message.totals
+  updateCounters(message.totals, currency)
+  const delta = baseline ? diffTotals(message.totals, baseline) : undefined
+  baseline = message.totals
   if (message.type === 'snapshot') return
-  const { totals: _t, ...item } = message
-  prependFeed(feed, item)
-  advanceMinutes(minutes)
-  if (bump(minutes, Date.parse(message.at) / 1000, message.type)) minuteChart.set(minutes)
-  const row = message.affiliate && rows.find((r) => r.id === message.affiliate?.id)
-  if (row) row.last = message.at
+  const at = Date.parse(message.at)
+  const affiliate = message.affiliate?.id ?? null
+  if (!filter.affiliate || affiliate === filter.affiliate) {
+    const { totals: _t, ...item } = message
+    prependFeed(feed, item)
+    advanceMinutes(minutes)
+    if (bump(minutes, at / 1000, message.type)) minuteChart.set(minutes)
+  }
+  if (inFilters(affiliate, at)) {
+    if (delta && !isZero(delta)) {
+      journal.push({ received: Date.now(), affiliate, at, delta })
+      if (range) addTotals(range, delta)
+      renderRange()
+      if (addAt(days, at / 1000, delta)) dayChart.set(days)
+    }
+    const row = affiliate ? table.rows.find((r) => r.id === affiliate) : undefined
+    if (row) {
+      if (delta) addTotals(row.totals, delta)
+      row.last = latest(row.last, message.at)
+      table.render()
+    }
+  }
   refreshRange()
-  // Clicks reach D1 in batches (≤ 1 s): look again once they have landed.
-  if (message.type === 'click') setTimeout(refreshRange, 1_500)
-  if (message.type === 'commission' || message.type === 'conversion' || message.type === 'refund')
-    refreshCommissions()
+  if (message.type !== 'click') refreshCommissions()
 }
 
 const select = document.querySelector<HTMLSelectElement>('select[data-autosubmit]')
@@ -306,14 +284,15 @@ select?.addEventListener('change', () => select.form?.requestSubmit())
 setInterval(() => {
   advanceMinutes(minutes)
   minuteChart.set(minutes)
-  renderAffiliates()
+  table.render()
 }, 30_000)
 
-void Promise.all([loadOverview(true), loadCommissions()]).catch(console.error)
+const loadAll = () => void Promise.all([loadOverview(true), commissions.reload()]).catch(console.error)
+loadAll()
 connectLive({
   path: `/v1/live?${new URLSearchParams({ program, mode })}`,
   onMessage: onLive,
   onState: setConnection,
-  onReconnect: () => void Promise.all([loadOverview(true), loadCommissions()]).catch(console.error),
+  onReconnect: loadAll,
 })
 wireCopyButtons()

@@ -71,6 +71,48 @@ export function debounce(fn: () => void, ms: number): () => void {
   }
 }
 
+export interface ThrottleOptions {
+  /** Wait this long after the first request of a burst, so writes in flight can land. */
+  settleMs: number
+  /** Leave at least this long between the starts of two runs. */
+  gapMs: number
+}
+
+/**
+ * Runs `fn` soon after it is requested, however often that is: never two runs at once, at most
+ * one per `gapMs`, and at most `max(settleMs, gapMs)` (plus the run itself) after the first
+ * request that is still waiting. A request made during a run schedules one more run after it.
+ * (A trailing debounce, by contrast, never runs while requests keep coming.)
+ */
+export function throttle(fn: () => Promise<void>, o: ThrottleOptions): () => void {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  let running = false
+  let waitingSince = 0
+  let lastStart = Number.NEGATIVE_INFINITY
+  const schedule = () => {
+    const due = Math.max(waitingSince + o.settleMs, lastStart + o.gapMs)
+    timer = setTimeout(run, Math.max(0, due - Date.now()))
+  }
+  const run = async () => {
+    timer = undefined
+    running = true
+    waitingSince = 0
+    lastStart = Date.now()
+    try {
+      await fn()
+    } catch (err) {
+      console.error(err)
+    } finally {
+      running = false
+      if (waitingSince) schedule()
+    }
+  }
+  return () => {
+    if (!waitingSince) waitingSince = Date.now()
+    if (!running && !timer) schedule()
+  }
+}
+
 export function setConnection(state: 'connecting' | 'live' | 'reconnecting'): void {
   const el = document.getElementById('conn')
   if (!el) return

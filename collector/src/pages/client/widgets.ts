@@ -3,11 +3,15 @@ import type { LiveFeedItem, Totals } from '../../shared'
 import { formatClock, formatCount, formatMoney, formatMoneyMap } from '../format'
 import { h, setText } from './dom'
 
-export function updateCounters(totals: Totals): void {
-  document.querySelectorAll<HTMLElement>('[data-total]').forEach((el) => {
-    const key = el.dataset.total as keyof Totals
+/**
+ * Fills the counters marked `data-total` (or `data-range`) from `totals`; money in `currency`
+ * when there is none yet, so an empty sum reads "$0.00".
+ */
+export function updateCounters(totals: Totals, currency?: string, attr: 'total' | 'range' = 'total'): void {
+  document.querySelectorAll<HTMLElement>(`[data-${attr}]`).forEach((el) => {
+    const key = el.dataset[attr] as keyof Totals
     const value = totals[key]
-    const text = typeof value === 'number' ? formatCount(value) : formatMoneyMap(value ?? {})
+    const text = typeof value === 'number' ? formatCount(value) : formatMoneyMap(value ?? {}, currency)
     if (el.textContent !== text) {
       setText(el, text)
       el.classList.remove('bumped')
