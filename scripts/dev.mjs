@@ -26,6 +26,8 @@ const collector = await startCollector({
   port: COLLECTOR_PORT,
   persistTo: join(stateDir, 'state'),
   adminToken,
+  // Local development: webhooks may go to http:// and 127.0.0.1 receivers (docs/webhooks.md).
+  vars: { WEBHOOKS_ALLOW_PRIVATE: 'true' },
   log: process.env.REFLINE_LOG === '1',
 })
 const { api } = collector
