@@ -3,6 +3,8 @@
 export interface PageUser {
   email: string
   plan: 'free' | 'pro'
+  /** Paid through the simulated Stripe checkout (refunds then go through Stripe too). */
+  stripeSale?: unknown
 }
 
 const escapeHtml = (s: string) =>
@@ -68,9 +70,11 @@ ${flash ? `<p class="notice${flash.error ? ' error' : ''}" id="flash">${escapeHt
 ${
   user.plan === 'free'
     ? `<h2>Pro — $49</h2>
-<form method="post" action="/upgrade"><button type="submit" id="upgrade">Upgrade</button></form>`
+<form method="post" action="/upgrade"><button type="submit" id="upgrade">Upgrade</button></form>
+<form method="post" action="/stripe-checkout"><button type="submit" id="stripe-upgrade">Pay with Stripe (simulated)</button>
+<small>No code: Stripe's signed webhooks tell Refline.</small></form>`
     : `<p>Thanks for upgrading! Changed your mind?</p>
-<form method="post" action="/refund"><button type="submit" id="refund">Refund</button></form>`
+<form method="post" action="${user.stripeSale ? '/stripe-refund' : '/refund'}"><button type="submit" id="refund">Refund</button></form>`
 }
 <form method="post" action="/logout"><button type="submit">Sign out</button></form>`,
   )

@@ -7,6 +7,8 @@
  *   2. POST /signup  → refline.trackSignup()      (attributes the customer to the affiliate)
  *   3. POST /upgrade → refline.trackConversion()  (the affiliate earns a commission)
  *   4. POST /refund  → refline.trackRefund()      (the commission is reversed)
+ *   5. POST /stripe-checkout, /stripe-refund: no Refline code at all — stripe-sim.ts plays Stripe
+ *      and sends signed webhooks to the collector, as a real account does (docs/stripe.md).
  *
  * Everything else (users, sessions, "payments") is a stand-in kept in memory.
  * Run: `pnpm dev` at the repo root, or `pnpm --filter @refline/saas-demo start`.
@@ -17,6 +19,7 @@ import type { AddressInfo } from 'node:net'
 import { Refline, ReflineError } from '@refline/node'
 import { loadConfig } from './config.ts'
 import { landingPage, pricingPage } from './pages.ts'
+import { type SimCheckout, StripeSim } from './stripe-sim.ts'
 
 const config = (() => {
   try {
@@ -29,6 +32,8 @@ const config = (() => {
 
 // One client per process. The secret key never leaves the server.
 const refline = new Refline({ secretKey: config.secretKey, baseUrl: config.baseUrl })
+// Plays Stripe for the "Pay with Stripe (simulated)" button; registers its signing secret on first use.
+const stripeSim = new StripeSim({ baseUrl: config.baseUrl, secretKey: config.secretKey })
 
 interface User {
   id: string
@@ -36,6 +41,8 @@ interface User {
   plan: 'free' | 'pro'
   /** Id of the paid invoice: the conversion's event id, needed again to refund it. */
   invoiceId?: string
+  /** The simulated Stripe checkout, when the user paid that way. */
+  stripeSale?: SimCheckout
   flash?: { text: string; error: boolean }
 }
 
@@ -115,6 +122,40 @@ const routes: Record<string, (req: IncomingMessage, res: ServerResponse, user?: 
     redirect(res, '/pricing')
   },
 
+  // No Refline call here: the (simulated) Stripe account sends its webhooks to the collector.
+  'POST /stripe-checkout': async (req, res, user) => {
+    if (!user) return redirect(res, '/')
+    await track(user, async () => {
+      const { sale, answer } = await stripeSim.checkout({
+        clickId: Refline.clickIdFrom(req),
+        email: user.email,
+        amount: 4900,
+      })
+      user.plan = 'pro'
+      user.stripeSale = sale
+      const c = (answer.conversion as { conversion?: ConversionAnswer } | undefined)?.conversion
+      return c?.commission
+        ? `Stripe checkout recorded by webhook: ${c.affiliate?.code} earns ${money(c.commission.amount)} ${c.commission.currency}`
+        : 'Stripe checkout recorded by webhook, no affiliate to pay'
+    })
+    redirect(res, '/pricing')
+  },
+
+  'POST /stripe-refund': async (_req, res, user) => {
+    const sale = user?.stripeSale
+    if (!user || !sale) return redirect(res, '/pricing')
+    user.plan = 'free'
+    user.stripeSale = undefined
+    await track(user, async () => {
+      const answer = await stripeSim.refund(sale, sale.amount)
+      const refund = (answer.refund as { refund?: { amount: number } } | undefined)?.refund
+      return refund
+        ? `Stripe refund of ${money(refund.amount)} USD recorded by webhook`
+        : JSON.stringify(answer)
+    })
+    redirect(res, '/pricing')
+  },
+
   'POST /logout': async (req, res) => {
     sessions.delete(sessionIdOf(req) ?? '')
     res.setHeader('set-cookie', 'demo_session=; Path=/; Max-Age=0')
@@ -166,6 +207,11 @@ server.listen(config.port, '127.0.0.1', () => {
 })
 
 const money = (minor: number) => (minor / 100).toFixed(2)
+
+interface ConversionAnswer {
+  affiliate: { code: string } | null
+  commission: { amount: number; currency: string } | null
+}
 
 function html(res: ServerResponse, body: string): void {
   res.setHeader('content-type', 'text/html; charset=utf-8')
