@@ -6,6 +6,7 @@ import { Hono } from 'hono'
 import type { AppEnv, Env } from './lib/env'
 import { errorResponse, onError } from './lib/errors'
 import { runMaintenance } from './lib/maintenance'
+import { hashLegacyPortalTokens } from './lib/portal-token'
 import { affiliateRoutes } from './routes/affiliates'
 import { assetRoutes } from './routes/assets'
 import { clickRoutes } from './routes/clicks'
@@ -19,9 +20,9 @@ import { programRoutes } from './routes/programs'
 import { redirectRoutes } from './routes/redirect'
 import { scriptRoutes } from './routes/script'
 import { statsRoutes } from './routes/stats'
+import { stripeRoutes } from './stripe/routes'
 import { runWebhookMaintenance } from './webhooks/maintenance'
 import { webhookRoutes } from './webhooks/routes'
-import { stripeRoutes } from './stripe/routes'
 
 export { ProgramHub } from './hub/program-hub'
 export { WebhookDispatcher } from './webhooks/dispatcher'
@@ -52,6 +53,7 @@ export default {
   fetch: app.fetch,
   async scheduled(_controller, env, ctx) {
     ctx.waitUntil(runMaintenance(env.DB))
+    ctx.waitUntil(hashLegacyPortalTokens(env.DB))
     ctx.waitUntil(runWebhookMaintenance(env))
   },
 } satisfies ExportedHandler<Env>

@@ -6,7 +6,7 @@
 import { env } from 'cloudflare:test'
 import { exports } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
-import { portalTokenHash } from '../src/lib/portal-token'
+import { hashLegacyPortalTokens, portalTokenHash } from '../src/lib/portal-token'
 import { sessionIdHash } from '../src/lib/session'
 import { ADMIN, call, createAffiliate, createProgram } from './helpers'
 import { openSocket, settle, upgrade } from './live-socket'
@@ -56,6 +56,12 @@ describe('dashboard sessions', () => {
     const { program } = await createProgram()
     const session = await signIn()
     expect((await fetchPage('/dashboard', { headers: { cookie: session } })).status).toBe(200)
+    const socket = await openSocket(`/v1/live?program=${program.id}`, { cookie: session })
+    await socket.waitFor(1)
+    let closed: number | null = null
+    socket.ws.addEventListener('close', (e) => {
+      closed = e.code
+    })
     const out = await fetchPage('/dashboard/sign-out', {
       method: 'POST',
       headers: {
@@ -75,6 +81,9 @@ describe('dashboard sessions', () => {
         .status,
     ).toBe(401)
     expect((await upgrade(`/v1/live?program=${program.id}`, { cookie: session })).status).toBe(401)
+    // …and the live socket it had open is closed.
+    for (let i = 0; i < 50 && closed === null; i++) await settle(20)
+    expect(closed).toBe(4001)
   })
 
   it('stores only a hash of the session id', async () => {
@@ -182,7 +191,7 @@ describe('portal links', () => {
     expect((await upgrade(`/v1/live?token=${old}`)).status).toBe(401)
     expect((await fetchPage(`/portal/${fresh}`)).status).toBe(200)
     for (let i = 0; i < 50 && closed === null; i++) await settle(20)
-    expect(closed).not.toBeNull()
+    expect(closed).toBe(4001)
     const unknown = await call('POST', '/v1/affiliates/aff_nope/portal-link', { token: keys.secret })
     expect(unknown.status).toBe(404)
   })
@@ -199,6 +208,24 @@ describe('portal links', () => {
       .bind(aff.id)
       .first()
     expect(row).toEqual({ portal_token: null, portal_token_hash: await portalTokenHash(legacy) })
+    expect((await fetchPage(`/portal/${legacy}`)).status).toBe(200)
+  })
+
+  it('the hourly maintenance hashes legacy plaintext tokens that were never used', async () => {
+    const { keys } = await createProgram()
+    const aff = await createAffiliate(keys.secret)
+    const legacy = 'UnusedLegacyToken0123456789abcdef'
+    await env.DB.prepare('UPDATE affiliates SET portal_token = ?, portal_token_hash = NULL WHERE id = ?')
+      .bind(legacy, aff.id)
+      .run()
+    expect(await hashLegacyPortalTokens(env.DB)).toBeGreaterThanOrEqual(1)
+    const row = await env.DB.prepare('SELECT portal_token, portal_token_hash FROM affiliates WHERE id = ?')
+      .bind(aff.id)
+      .first()
+    expect(row).toEqual({ portal_token: null, portal_token_hash: await portalTokenHash(legacy) })
+    expect(
+      await env.DB.prepare('SELECT COUNT(*) AS n FROM affiliates WHERE portal_token IS NOT NULL').first('n'),
+    ).toBe(0)
     expect((await fetchPage(`/portal/${legacy}`)).status).toBe(200)
   })
 })

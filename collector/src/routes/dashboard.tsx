@@ -6,6 +6,7 @@
  */
 import { type Context, Hono } from 'hono'
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
+import { closeSockets, sessionTag } from '../hub/sockets'
 import { isAdminToken } from '../lib/auth'
 import { randomToken, timingSafeEqual } from '../lib/crypto'
 import { hubFor } from '../lib/env'
@@ -17,6 +18,7 @@ import {
   requireCsrf,
   requireSession,
   type SessionEnv,
+  sessionIdHash,
   startSession,
 } from '../lib/session'
 import { DashboardPage, type DashboardProps } from '../pages/dashboard'
@@ -82,7 +84,12 @@ dashboardRoutes.post('/dashboard/sign-in', async (c) => {
 })
 
 dashboardRoutes.post('/dashboard/sign-out', requireSession('page'), requireCsrf, async (c) => {
-  await endSession(c, c.get('session'))
+  const session = c.get('session')
+  await endSession(c, session)
+  // Live sockets opened with this session close too (a deployment has a handful of programs).
+  const tag = sessionTag(await sessionIdHash(session.sid))
+  const { results } = await c.env.DB.prepare('SELECT id FROM programs').all<{ id: string }>()
+  await Promise.all(results.map((p) => closeSockets(c.env, p.id, tag)))
   return c.redirect('/dashboard/sign-in', 303)
 })
 
