@@ -10,7 +10,7 @@ export default defineConfig(async () => {
         main: './src/index.ts',
         wrangler: { configPath: './wrangler.jsonc' },
         miniflare: {
-          bindings: { ADMIN_TOKEN: 'test-admin-token', TEST_MIGRATIONS: migrations },
+          bindings: { ADMIN_TOKEN: 'test-admin-token', TEST_MIGRATIONS: migrations, TEST_FAULTS: 'on' },
         },
       }),
     ],

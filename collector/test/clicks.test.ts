@@ -123,7 +123,7 @@ describe('clicks', () => {
     const stub = hub(program.id)
     // Send the batch to D1, then put it back in the outbox as if the confirmation had been lost.
     const batchId = await runInDurableObject(stub, async (instance: ProgramHub, state) => {
-      const batch = instance.store.nextBatch(500, 'retry-batch')
+      const batch = instance.store.nextBatch(500, 512 * 1024, 'retry-batch')
       await instance.flush()
       for (const row of batch?.rows ?? []) {
         state.storage.sql.exec(

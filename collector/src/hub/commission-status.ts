@@ -4,9 +4,11 @@
  * totals are net: rejecting subtracts the commission from them (its amount becomes 0, as when
  * reversed); approving changes only the status.
  */
+import { and, eq, inArray, isNull } from 'drizzle-orm'
+import { qb, toStmt } from '../db/builder'
+import { commissions } from '../db/schema'
 import type { CommissionRecord, CommissionStatus } from '../shared'
 import { rollupStatement } from './d1-writes'
-import type { LocalStore } from './local-store'
 import { type EventContext, type EventPlan, type HubEvent, type HubResult, hubError } from './types'
 
 export type CommissionAction = 'approve' | 'reject'
@@ -59,7 +61,6 @@ const FROM: Record<CommissionAction, CommissionStatus[]> = {
 
 export async function planCommissionStatus(
   db: D1Database,
-  store: LocalStore,
   ctx: EventContext,
   commissionId: string,
   action: CommissionAction,
@@ -71,7 +72,7 @@ export async function planCommissionStatus(
   if (!row) return hubError('not_found', 'No commission with that id', 'id')
   const target: CommissionStatus = action === 'approve' ? 'approved' : 'rejected'
   if (row.status === target) {
-    return { statements: [], body: { commission: commissionJson(row) }, events: [], commit: () => {} }
+    return { statements: [], body: { commission: commissionJson(row) }, events: [], local: {} }
   }
   if (row.kind === 'clawback')
     return hubError('conflict', 'A clawback follows its refund; it cannot be approved or rejected')
@@ -82,18 +83,23 @@ export async function planCommissionStatus(
   const amount = action === 'reject' ? 0 : row.amount
   const delta = amount - row.amount
   const statements = [
-    db
-      .prepare(
+    toStmt(
+      qb
+        .update(commissions)
+        .set({ status: target, amount, updatedAt: nowIso })
         // Guarded by the statuses we may leave (the hourly cron may have approved it meanwhile).
-        `UPDATE commissions SET status = ?, amount = ?, updated_at = ?
-         WHERE id = ? AND payout_id IS NULL AND status IN (${FROM[action].map(() => '?').join(', ')})`,
-      )
-      .bind(target, amount, nowIso, row.id, ...FROM[action]),
+        .where(
+          and(
+            eq(commissions.id, row.id),
+            isNull(commissions.payoutId),
+            inArray(commissions.status, FROM[action]),
+          ),
+        ),
+    ),
   ]
   if (delta !== 0) {
     statements.push(
       rollupStatement(
-        db,
         {
           programId: ctx.programId,
           mode: ctx.mode,
@@ -121,8 +127,18 @@ export async function planCommissionStatus(
     statements,
     body: { commission: updated },
     events: [event],
-    commit: () => {
-      if (delta !== 0) store.addTotals(ctx.mode, row.affiliate_id, row.currency, { commission: delta })
+    local: {
+      totals:
+        delta !== 0
+          ? [
+              {
+                mode: ctx.mode,
+                affiliateId: row.affiliate_id,
+                currency: row.currency,
+                delta: { commission: delta },
+              },
+            ]
+          : [],
     },
   }
 }

@@ -1,4 +1,7 @@
 /** Plans a conversion: attribute it, compute the commission, and count the revenue. */
+
+import { qb, toStmt } from '../db/builder'
+import { commissions, conversions } from '../db/schema'
 import { computeCommission } from '../domain/commissions'
 import { newId } from '../lib/crypto'
 import type { ConversionBody } from '../lib/schemas'
@@ -10,7 +13,6 @@ import { resolveAttribution } from './resolve-attribution'
 import type { EventContext, EventPlan, HubEvent } from './types'
 
 export function planConversion(
-  db: D1Database,
   store: LocalStore,
   program: HubProgram,
   ctx: EventContext,
@@ -58,31 +60,28 @@ export function planConversion(
   }
   const key = { programId: ctx.programId, mode: ctx.mode, affiliateId: affiliate?.id ?? null, sub, at }
   const statements = [
-    db
-      .prepare(
-        `INSERT INTO conversions (id, program_id, mode, event_id, customer_id, affiliate_id, click_id, sub, amount, currency, metadata, occurred_at, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .bind(
+    toStmt(
+      qb.insert(conversions).values({
         id,
-        ctx.programId,
-        ctx.mode,
-        input.event_id,
-        input.customer_id ?? null,
-        affiliate?.id ?? null,
-        customer?.click_id ?? result.clickId,
+        programId: ctx.programId,
+        mode: ctx.mode,
+        eventId: input.event_id,
+        customerId: input.customer_id ?? null,
+        affiliateId: affiliate?.id ?? null,
+        clickId: customer?.click_id ?? result.clickId,
         sub,
-        input.amount,
-        input.currency,
-        input.metadata ? JSON.stringify(input.metadata) : null,
-        iso,
-        nowIso,
-      ),
-    rollupStatement(db, { ...key, currency: input.currency }, { conversions: 1, revenue: input.amount }),
+        amount: input.amount,
+        currency: input.currency,
+        metadata: input.metadata ? JSON.stringify(input.metadata) : null,
+        occurredAt: iso,
+        createdAt: nowIso,
+      }),
+    ),
+    rollupStatement({ ...key, currency: input.currency }, { conversions: 1, revenue: input.amount }),
   ]
   if (input.customer_id) {
     statements.push(
-      customerStatement(db, {
+      customerStatement({
         programId: ctx.programId,
         mode: ctx.mode,
         customerId: input.customer_id,
@@ -96,28 +95,26 @@ export function planConversion(
   }
   if (decision && commissionId && affiliate) {
     statements.push(
-      db
-        .prepare(
-          `INSERT INTO commissions (id, program_id, mode, affiliate_id, conversion_id, kind, amount, original_amount, bonus, currency, status, reason, due_at, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, 'conversion', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .bind(
-          commissionId,
-          ctx.programId,
-          ctx.mode,
-          affiliate.id,
-          id,
-          decision.amount,
-          decision.amount,
-          decision.bonus,
-          decision.currency,
-          decision.status,
-          selfReferral ? 'self_referral' : null,
-          new Date(decision.dueAt).toISOString(),
-          nowIso,
-          nowIso,
-        ),
-      rollupStatement(db, { ...key, currency: decision.currency }, { commission: decision.amount }),
+      toStmt(
+        qb.insert(commissions).values({
+          id: commissionId,
+          programId: ctx.programId,
+          mode: ctx.mode,
+          affiliateId: affiliate.id,
+          conversionId: id,
+          kind: 'conversion',
+          amount: decision.amount,
+          originalAmount: decision.amount,
+          bonus: decision.bonus,
+          currency: decision.currency,
+          status: decision.status,
+          reason: selfReferral ? 'self_referral' : null,
+          dueAt: new Date(decision.dueAt).toISOString(),
+          createdAt: nowIso,
+          updatedAt: nowIso,
+        }),
+      ),
+      rollupStatement({ ...key, currency: decision.currency }, { commission: decision.amount }),
     )
   }
   const events: HubEvent[] = [
@@ -154,26 +151,40 @@ export function planConversion(
     statements,
     body,
     events,
-    commit: () => {
-      if (input.customer_id) {
-        store.saveCustomer({
+    local: {
+      customers: input.customer_id
+        ? [
+            {
+              mode: ctx.mode,
+              customer_id: input.customer_id,
+              affiliate_id: customer?.affiliate_id ?? affiliate?.id ?? null,
+              click_id: customer?.click_id ?? result.clickId,
+              click_at: customer?.click_at ?? result.clickAt,
+              sub,
+              email_hash: customer?.email_hash ?? null,
+              first_conversion_at: firstConversionAt ?? at,
+              signup_event_id: customer?.signup_event_id ?? null,
+            },
+          ]
+        : [],
+      totals: [
+        {
           mode: ctx.mode,
-          customer_id: input.customer_id,
-          affiliate_id: customer?.affiliate_id ?? affiliate?.id ?? null,
-          click_id: customer?.click_id ?? result.clickId,
-          click_at: customer?.click_at ?? result.clickAt,
-          sub,
-          email_hash: customer?.email_hash ?? null,
-          first_conversion_at: firstConversionAt ?? at,
-          signup_event_id: customer?.signup_event_id ?? null,
-        })
-      }
-      store.addTotals(ctx.mode, affiliate?.id ?? null, input.currency, {
-        conversions: 1,
-        revenue: input.amount,
-      })
-      if (decision)
-        store.addTotals(ctx.mode, affiliate?.id ?? null, decision.currency, { commission: decision.amount })
+          affiliateId: affiliate?.id ?? null,
+          currency: input.currency,
+          delta: { conversions: 1, revenue: input.amount },
+        },
+        ...(decision
+          ? [
+              {
+                mode: ctx.mode,
+                affiliateId: affiliate?.id ?? null,
+                currency: decision.currency,
+                delta: { commission: decision.amount },
+              },
+            ]
+          : []),
+      ],
     },
   }
 }

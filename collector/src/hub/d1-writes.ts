@@ -1,9 +1,14 @@
 /**
  * Statement builders for the hub's D1 batches. A D1 batch is one transaction: either every
  * statement of an event lands or none does, so no half-written record is ever visible.
+ * Statements are built with drizzle (typed against the schema) and kept as data (`Stmt`).
  */
+import { sql } from 'drizzle-orm'
+import { qb, toStmt } from '../db/builder'
+import { customers, events, rollups } from '../db/schema'
 import type { Mode } from '../shared'
 import type { TotalsDelta } from './local-store'
+import type { Stmt } from './types'
 
 export interface RollupDelta extends TotalsDelta {
   bot_clicks?: number
@@ -14,8 +19,17 @@ export function hourBucket(at: number): string {
   return new Date(at).toISOString().slice(0, 13)
 }
 
+const ROLLUP_KEY = [
+  rollups.programId,
+  rollups.mode,
+  rollups.affiliateId,
+  rollups.sub,
+  rollups.hour,
+  rollups.currency,
+]
+
+/** Adds to one hourly rollup row, creating it on first use. */
 export function rollupStatement(
-  db: D1Database,
   key: {
     programId: string
     mode: Mode
@@ -25,99 +39,120 @@ export function rollupStatement(
     currency: string
   },
   d: RollupDelta,
-): D1PreparedStatement {
-  return db
-    .prepare(
-      `INSERT INTO rollups (program_id, mode, affiliate_id, sub, hour, currency, clicks, unique_clicks, bot_clicks, signups, conversions, refunds, revenue, commission)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (program_id, mode, affiliate_id, sub, hour, currency) DO UPDATE SET
-         clicks = clicks + excluded.clicks, unique_clicks = unique_clicks + excluded.unique_clicks,
-         bot_clicks = bot_clicks + excluded.bot_clicks, signups = signups + excluded.signups,
-         conversions = conversions + excluded.conversions, refunds = refunds + excluded.refunds,
-         revenue = revenue + excluded.revenue, commission = commission + excluded.commission`,
-    )
-    .bind(
-      key.programId,
-      key.mode,
-      key.affiliateId ?? '',
-      key.sub ?? '',
-      hourBucket(key.at),
-      key.currency,
-      d.clicks ?? 0,
-      d.unique_clicks ?? 0,
-      d.bot_clicks ?? 0,
-      d.signups ?? 0,
-      d.conversions ?? 0,
-      d.refunds ?? 0,
-      d.revenue ?? 0,
-      d.commission ?? 0,
-    )
+): Stmt {
+  return toStmt(
+    qb
+      .insert(rollups)
+      .values({
+        programId: key.programId,
+        mode: key.mode,
+        affiliateId: key.affiliateId ?? '',
+        sub: key.sub ?? '',
+        hour: hourBucket(key.at),
+        currency: key.currency,
+        clicks: d.clicks ?? 0,
+        uniqueClicks: d.unique_clicks ?? 0,
+        botClicks: d.bot_clicks ?? 0,
+        signups: d.signups ?? 0,
+        conversions: d.conversions ?? 0,
+        refunds: d.refunds ?? 0,
+        revenue: d.revenue ?? 0,
+        commission: d.commission ?? 0,
+      })
+      .onConflictDoUpdate({
+        target: ROLLUP_KEY,
+        set: {
+          clicks: sql`${rollups.clicks} + excluded.clicks`,
+          uniqueClicks: sql`${rollups.uniqueClicks} + excluded.unique_clicks`,
+          botClicks: sql`${rollups.botClicks} + excluded.bot_clicks`,
+          signups: sql`${rollups.signups} + excluded.signups`,
+          conversions: sql`${rollups.conversions} + excluded.conversions`,
+          refunds: sql`${rollups.refunds} + excluded.refunds`,
+          revenue: sql`${rollups.revenue} + excluded.revenue`,
+          commission: sql`${rollups.commission} + excluded.commission`,
+        },
+      }),
+  )
 }
 
 /**
  * Creates or completes a customer. What attributed the customer first stays (affiliate, click,
  * sub, first conversion, signup time); a newer email hash replaces an older one.
  */
-export function customerStatement(
-  db: D1Database,
-  c: {
-    programId: string
-    mode: Mode
-    customerId: string
-    affiliateId: string | null
-    clickId: string | null
-    sub: string | null
-    emailHash?: string | null
-    signedUpAt?: string | null
-    firstConversionAt?: string | null
-    at: string
-  },
-): D1PreparedStatement {
-  return db
-    .prepare(
-      `INSERT INTO customers (program_id, mode, customer_id, affiliate_id, click_id, sub, email_hash, signed_up_at, first_conversion_at, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (program_id, mode, customer_id) DO UPDATE SET
-         affiliate_id = COALESCE(customers.affiliate_id, excluded.affiliate_id),
-         click_id = COALESCE(customers.click_id, excluded.click_id),
-         sub = COALESCE(customers.sub, excluded.sub),
-         email_hash = COALESCE(excluded.email_hash, customers.email_hash),
-         signed_up_at = COALESCE(customers.signed_up_at, excluded.signed_up_at),
-         first_conversion_at = COALESCE(customers.first_conversion_at, excluded.first_conversion_at)`,
-    )
-    .bind(
-      c.programId,
-      c.mode,
-      c.customerId,
-      c.affiliateId,
-      c.clickId,
-      c.sub,
-      c.emailHash ?? null,
-      c.signedUpAt ?? null,
-      c.firstConversionAt ?? null,
-      c.at,
-    )
+export function customerStatement(c: {
+  programId: string
+  mode: Mode
+  customerId: string
+  affiliateId: string | null
+  clickId: string | null
+  sub: string | null
+  emailHash?: string | null
+  signedUpAt?: string | null
+  firstConversionAt?: string | null
+  at: string
+}): Stmt {
+  return toStmt(
+    qb
+      .insert(customers)
+      .values({
+        programId: c.programId,
+        mode: c.mode,
+        customerId: c.customerId,
+        affiliateId: c.affiliateId,
+        clickId: c.clickId,
+        sub: c.sub,
+        emailHash: c.emailHash ?? null,
+        signedUpAt: c.signedUpAt ?? null,
+        firstConversionAt: c.firstConversionAt ?? null,
+        createdAt: c.at,
+      })
+      .onConflictDoUpdate({
+        target: [customers.programId, customers.mode, customers.customerId],
+        set: {
+          affiliateId: sql`COALESCE(${customers.affiliateId}, excluded.affiliate_id)`,
+          clickId: sql`COALESCE(${customers.clickId}, excluded.click_id)`,
+          sub: sql`COALESCE(${customers.sub}, excluded.sub)`,
+          emailHash: sql`COALESCE(excluded.email_hash, ${customers.emailHash})`,
+          signedUpAt: sql`COALESCE(${customers.signedUpAt}, excluded.signed_up_at)`,
+          firstConversionAt: sql`COALESCE(${customers.firstConversionAt}, excluded.first_conversion_at)`,
+        },
+      }),
+  )
 }
 
-/** The idempotency record; a plain INSERT, so a second writer's whole batch fails and rolls back. */
-export function eventStatement(
-  db: D1Database,
-  e: {
-    programId: string
-    mode: Mode
-    kind: string
-    eventId: string
-    bodyHash: string
-    status: number
-    response: string
-    at: string
-  },
-): D1PreparedStatement {
-  return db
-    .prepare(
-      'INSERT INTO events (program_id, mode, kind, event_id, body_hash, status, response, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-    )
-    .bind(e.programId, e.mode, e.kind, e.eventId, e.bodyHash, e.status, e.response, e.at)
+export type EventKind = (typeof events.$inferInsert)['kind']
+
+/**
+ * The idempotency record and the batch's commit marker: a plain INSERT, so resending a batch
+ * that already landed (a second writer, or a retry after a crash) fails whole and rolls back.
+ */
+export function eventStatement(e: {
+  programId: string
+  mode: Mode
+  kind: EventKind
+  eventId: string
+  bodyHash: string
+  status: number
+  response: string
+  at: string
+}): Stmt {
+  return toStmt(
+    qb.insert(events).values({
+      programId: e.programId,
+      mode: e.mode,
+      kind: e.kind,
+      eventId: e.eventId,
+      bodyHash: e.bodyHash,
+      status: e.status,
+      response: e.response,
+      createdAt: e.at,
+    }),
+  )
+}
+
+/** Sends statements to D1 as one batch, which D1 runs as one transaction. */
+export function runBatch(db: D1Database, statements: Stmt[]): Promise<D1Result[]> {
+  return db.batch(statements.map((s) => db.prepare(s.sql).bind(...s.params)))
 }
 
 /** True when a D1 error (possibly wrapped, as drizzle does) is a unique violation on `table`. */

@@ -5,6 +5,8 @@
  */
 import type { Mode, Totals } from '../shared'
 import { emptyTotals } from '../shared'
+import type { EventKind } from './d1-writes'
+import type { HubEvent, LocalEffects, Stmt } from './types'
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -15,6 +17,11 @@ CREATE INDEX IF NOT EXISTS clicks_unique ON clicks (affiliate_id, ip_hash, at);
 CREATE INDEX IF NOT EXISTS clicks_at ON clicks (at);
 CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, batch TEXT, row TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS outbox_batch ON outbox (batch);
+CREATE TABLE IF NOT EXISTS outbox_dead (seq INTEGER PRIMARY KEY, row TEXT NOT NULL, error TEXT NOT NULL, at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS pending (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, mode TEXT NOT NULL, kind TEXT NOT NULL, event_id TEXT NOT NULL,
+  body_hash TEXT NOT NULL, response TEXT NOT NULL, statements TEXT NOT NULL, local TEXT NOT NULL,
+  events TEXT NOT NULL, at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS customers (
   mode TEXT NOT NULL, customer_id TEXT NOT NULL, affiliate_id TEXT, click_id TEXT, click_at INTEGER,
   sub TEXT, email_hash TEXT, first_conversion_at INTEGER, signup_event_id TEXT,
@@ -71,6 +78,24 @@ export interface TotalsDelta {
   commission?: number
 }
 
+/**
+ * A money event written ahead: its D1 batch, its answer and its local effects, stored before the
+ * batch is sent and deleted in the same transaction that applies the effects, so a crash between
+ * D1's commit and the hub's can always be completed (see ProgramHub.resolvePending).
+ */
+export interface PendingEvent {
+  seq: number
+  mode: Mode
+  kind: EventKind
+  event_id: string
+  body_hash: string
+  response: string
+  statements: Stmt[]
+  local: LocalEffects
+  events: HubEvent[]
+  at: number
+}
+
 const UNIQUE_WINDOW_MS = 3_600_000
 
 export class LocalStore {
@@ -85,6 +110,10 @@ export class LocalStore {
 
   setMeta(key: string, value: string): void {
     this.sql.exec('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)', key, value)
+  }
+
+  deleteMeta(key: string): void {
+    this.sql.exec('DELETE FROM meta WHERE key = ?', key)
   }
 
   click(clickId: string): StoredClick | null {
@@ -119,6 +148,21 @@ export class LocalStore {
     this.enqueue(outboxRow)
   }
 
+  /** A click restored from D1 during a rebuild (it is already there: no outbox row). */
+  insertClickOnly(click: StoredClick): void {
+    this.sql.exec(
+      'INSERT OR IGNORE INTO clicks (click_id, mode, affiliate_id, sub, ip_hash, first_click_id, at, is_unique) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      click.click_id,
+      click.mode,
+      click.affiliate_id,
+      click.sub,
+      click.ip_hash,
+      click.first_click_id,
+      click.at,
+      click.is_unique,
+    )
+  }
+
   enqueue(outboxRow: unknown): void {
     this.sql.exec('INSERT INTO outbox (row) VALUES (?)', JSON.stringify(outboxRow))
   }
@@ -134,30 +178,138 @@ export class LocalStore {
 
   /**
    * The batch to flush next: a batch already sent but not confirmed is resent as it was (so
-   * D1's batch marker can tell it was applied); otherwise up to `limit` new rows get a batch id.
+   * D1's batch marker can tell it was applied); otherwise new rows get a batch id, up to
+   * `maxRows` rows and `maxBytes` of row JSON (a row larger than that goes alone).
    */
-  nextBatch(limit: number, newBatchId: string): { batchId: string; rows: unknown[] } | null {
+  nextBatch(
+    maxRows: number,
+    maxBytes: number,
+    newBatchId: string,
+  ): { batchId: string; rows: unknown[]; seqs: number[] } | null {
     const pending = this.sql
       .exec<{ batch: string }>('SELECT batch FROM outbox WHERE batch IS NOT NULL LIMIT 1')
       .toArray()
     let batchId = pending[0]?.batch
     if (!batchId) {
       batchId = newBatchId
-      this.sql.exec(
-        'UPDATE outbox SET batch = ? WHERE seq IN (SELECT seq FROM outbox WHERE batch IS NULL ORDER BY seq LIMIT ?)',
-        batchId,
-        limit,
-      )
+      const candidates = this.sql
+        .exec<{ seq: number; size: number }>(
+          'SELECT seq, length(row) AS size FROM outbox WHERE batch IS NULL ORDER BY seq LIMIT ?',
+          maxRows,
+        )
+        .toArray()
+      let bytes = 0
+      let last = -1
+      for (const c of candidates) {
+        if (last >= 0 && bytes + c.size > maxBytes) break
+        bytes += c.size
+        last = c.seq
+      }
+      if (last < 0) return null
+      this.sql.exec('UPDATE outbox SET batch = ? WHERE batch IS NULL AND seq <= ?', batchId, last)
     }
     const rows = this.sql
-      .exec<{ row: string }>('SELECT row FROM outbox WHERE batch = ? ORDER BY seq', batchId)
+      .exec<{ seq: number; row: string }>('SELECT seq, row FROM outbox WHERE batch = ? ORDER BY seq', batchId)
       .toArray()
-      .map((r) => JSON.parse(r.row) as unknown)
-    return rows.length ? { batchId, rows } : null
+    if (!rows.length) return null
+    return { batchId, rows: rows.map((r) => JSON.parse(r.row) as unknown), seqs: rows.map((r) => r.seq) }
   }
 
   confirmBatch(batchId: string): void {
     this.sql.exec('DELETE FROM outbox WHERE batch = ?', batchId)
+  }
+
+  /** D1 refused a batch that never landed: its rows go back to be batched again (smaller). */
+  releaseBatch(batchId: string): void {
+    this.sql.exec('UPDATE outbox SET batch = NULL WHERE batch = ?', batchId)
+  }
+
+  /** Replaces a queued row (a bad row is retried as its rollup counts only). */
+  replaceRow(seq: number, row: unknown): void {
+    this.sql.exec('UPDATE outbox SET row = ?, batch = NULL WHERE seq = ?', JSON.stringify(row), seq)
+  }
+
+  /**
+   * A row D1 refuses on its own: a copy is kept aside (never lost, never retried forever,
+   * counted); `remove` also takes it out of the outbox.
+   */
+  deadLetter(seq: number, error: string, at: number, remove: boolean): void {
+    this.sql.exec(
+      'INSERT OR REPLACE INTO outbox_dead (seq, row, error, at) SELECT seq, row, ?, ? FROM outbox WHERE seq = ?',
+      error.slice(0, 500),
+      at,
+      seq,
+    )
+    if (remove) this.sql.exec('DELETE FROM outbox WHERE seq = ?', seq)
+  }
+
+  deadLetterCount(): number {
+    return this.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM outbox_dead').one().n
+  }
+
+  deadLetters(limit: number): Array<{ seq: number; row: unknown; error: string; at: number }> {
+    return this.sql
+      .exec<{ seq: number; row: string; error: string; at: number }>(
+        'SELECT seq, row, error, at FROM outbox_dead ORDER BY seq LIMIT ?',
+        limit,
+      )
+      .toArray()
+      .map((r) => ({ ...r, row: JSON.parse(r.row) as unknown }))
+  }
+
+  // --- money events written ahead --------------------------------------------------------------
+
+  addPending(p: Omit<PendingEvent, 'seq'>): number {
+    return this.sql
+      .exec<{ seq: number }>(
+        `INSERT INTO pending (mode, kind, event_id, body_hash, response, statements, local, events, at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
+        p.mode,
+        p.kind,
+        p.event_id,
+        p.body_hash,
+        p.response,
+        JSON.stringify(p.statements),
+        JSON.stringify(p.local),
+        JSON.stringify(p.events),
+        p.at,
+      )
+      .one().seq
+  }
+
+  pendingEvents(): PendingEvent[] {
+    return this.sql
+      .exec<Record<string, string | number>>('SELECT * FROM pending ORDER BY seq')
+      .toArray()
+      .map((r) => ({
+        seq: Number(r.seq),
+        mode: r.mode as Mode,
+        kind: r.kind as EventKind,
+        event_id: String(r.event_id),
+        body_hash: String(r.body_hash),
+        response: String(r.response),
+        statements: JSON.parse(String(r.statements)) as Stmt[],
+        local: JSON.parse(String(r.local)) as LocalEffects,
+        events: JSON.parse(String(r.events)) as HubEvent[],
+        at: Number(r.at),
+      }))
+  }
+
+  dropPending(seq: number): void {
+    this.sql.exec('DELETE FROM pending WHERE seq = ?', seq)
+  }
+
+  /** Applies a committed event's local effects; the caller runs it in one storage transaction. */
+  applyLocal(local: LocalEffects): void {
+    for (const c of local.customers ?? []) this.saveCustomer(c)
+    for (const t of local.totals ?? []) this.addTotals(t.mode, t.affiliateId, t.currency, t.delta)
+  }
+
+  /** Forgets every derived fact before a rebuild from D1 (clicks and the outbox stay). */
+  clearDerived(): void {
+    this.sql.exec('DELETE FROM totals')
+    this.sql.exec('DELETE FROM customers')
+    this.sql.exec('DELETE FROM events')
   }
 
   customer(mode: Mode, customerId: string): StoredCustomer | null {
@@ -233,6 +385,15 @@ export class LocalStore {
       d.revenue ?? 0,
       d.commission ?? 0,
     )
+  }
+
+  /** Every counter row, as stored (for comparing with D1). */
+  totalRows(): Array<{ mode: string; affiliate_id: string; currency: string } & Record<string, number>> {
+    return this.sql
+      .exec<{ mode: string; affiliate_id: string; currency: string } & Record<string, number>>(
+        'SELECT * FROM totals',
+      )
+      .toArray()
   }
 
   /** Totals of the whole program, or of one affiliate, for one mode. */

@@ -1,11 +1,18 @@
 /**
  * ProgramHub: one Durable Object per program, the serialization point of everything that
- * touches money or counters. Clicks are decided here and buffered for D1; signups, conversions
- * and refunds run one at a time (so attribution and idempotency are race-free) and reach D1 in one
- * batch before they are acknowledged; live counters live in the object's SQLite.
+ * touches money or counters. Clicks are decided here and buffered for D1; signups, conversions,
+ * refunds and commission changes run one at a time (so attribution and idempotency are
+ * race-free) and reach D1 in one batch before they are acknowledged; live counters live in the
+ * object's SQLite.
+ *
+ * Crash safety: a money event is written ahead into the hub's storage (its D1 batch, answer and
+ * local effects) before the batch is sent, and its local effects are applied in the same storage
+ * transaction that deletes that record. If the process dies between D1's commit and the hub's,
+ * the next operation finds the record, asks D1 whether the batch landed, and completes or drops
+ * it: counters, customers, idempotency and the live message all follow, exactly once.
  */
 import { DurableObject } from 'cloudflare:workers'
-import { canonicalJson, sha256Hex } from '../lib/crypto'
+import { canonicalJson, newId, sha256Hex } from '../lib/crypto'
 import type { Env } from '../lib/env'
 import type { ConversionBody, RefundBody, SignupBody } from '../lib/schemas'
 import type { LiveFeedItem, MinutePoint, Mode, Totals } from '../shared'
@@ -13,11 +20,12 @@ import { minuteSeries, recentFeed } from './activity'
 import { recordClickInStore } from './click'
 import { type CommissionAction, planCommissionStatus } from './commission-status'
 import { planConversion } from './conversion'
-import { eventStatement, isUniqueViolation } from './d1-writes'
+import { type EventKind, eventStatement, isUniqueViolation, runBatch } from './d1-writes'
 import { broadcast } from './live'
-import { LocalStore } from './local-store'
+import { LocalStore, type PendingEvent } from './local-store'
 import { FLUSH_INTERVAL_MS, FLUSH_MAX_ROWS, flushOnce } from './outbox'
 import { type HubProgram, loadProgram } from './program-config'
+import { auditAgainstD1, type RebuildReport, rebuildFromD1 } from './recovery'
 import { planRefund } from './refund'
 import { planSignup } from './signup'
 import { acceptLiveSocket, configureSockets, onSocketClose, onSocketError, onSocketMessage } from './sockets'
@@ -30,16 +38,20 @@ import {
   hubError,
 } from './types'
 
-type EventKind = 'signup' | 'conversion' | 'refund'
-
 /** The longest cookie window: clicks older than this can no longer attribute anything. */
 const CLICK_RETENTION_MS = 400 * 86_400_000
+/** Batches one alarm sends at most before it yields and sets the next alarm. */
+const FLUSH_BATCHES_PER_ALARM = 40
+
+/** Points where a test can make the hub fail as a crash would (only with `TEST_FAULTS=on`). */
+export type FaultPoint = 'after_d1_commit'
 
 export class ProgramHub extends DurableObject<Env> {
   readonly store: LocalStore
   private program: HubProgram | null = null
   private queue: Promise<unknown> = Promise.resolve()
   private flushing: Promise<void> | null = null
+  private fault: FaultPoint | null = null
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
@@ -54,9 +66,17 @@ export class ProgramHub extends DurableObject<Env> {
 
   private async loadProgram(programId: string): Promise<HubProgram | null> {
     if (this.program?.id === programId) return this.program
-    this.program = await loadProgram(this.env.DB, programId)
-    if (this.program && !this.store.getMeta('program_id')) this.store.setMeta('program_id', programId)
-    return this.program
+    const program = await loadProgram(this.env.DB, programId)
+    if (program && !this.store.getMeta('program_id')) {
+      this.store.setMeta('program_id', programId)
+      // Fresh storage for a program D1 already knows (a lost or reset object): rebuild first.
+      const known = await this.env.DB.prepare('SELECT 1 AS n FROM rollups WHERE program_id = ? LIMIT 1')
+        .bind(programId)
+        .first()
+      if (known) await this.rebuildNow(programId, program)
+    }
+    this.program = program
+    return program
   }
 
   /** Runs money events one after another: awaiting D1 would otherwise let a duplicate slip in. */
@@ -69,7 +89,9 @@ export class ProgramHub extends DurableObject<Env> {
   async recordClick(programId: string, click: ClickRecord): Promise<HubResult> {
     const program = await this.loadProgram(programId)
     if (!program) return hubError('not_found', 'Unknown program')
-    const { result, event } = recordClickInStore(this.store, program, click)
+    const { result, event } = this.ctx.storage.transactionSync(() =>
+      recordClickInStore(this.store, program, click),
+    )
     if (event) this.publish(event)
     await this.scheduleFlush()
     return { ok: true, status: 202, body: result, replayed: false }
@@ -77,7 +99,7 @@ export class ProgramHub extends DurableObject<Env> {
 
   recordSignup(ctx: EventContext, input: SignupBody & { event_id: string; email_hash: string | null }) {
     return this.runEvent('signup', ctx, input.event_id, input, (program) => {
-      const plan = planSignup(this.env.DB, this.store, program, ctx, input)
+      const plan = planSignup(this.store, program, ctx, input)
       if ('replayOf' in plan) {
         const ev = this.store.event(ctx.mode, 'signup', plan.replayOf)
         if (ev)
@@ -90,13 +112,13 @@ export class ProgramHub extends DurableObject<Env> {
 
   recordConversion(ctx: EventContext, input: ConversionBody) {
     return this.runEvent('conversion', ctx, input.event_id, input, (program) =>
-      planConversion(this.env.DB, this.store, program, ctx, input),
+      planConversion(this.store, program, ctx, input),
     )
   }
 
   recordRefund(ctx: EventContext, input: RefundBody) {
     return this.runEvent('refund', ctx, input.event_id, input, (program) =>
-      planRefund(this.env.DB, this.store, program, ctx, input),
+      planRefund(this.env.DB, program, ctx, input),
     )
   }
 
@@ -120,13 +142,63 @@ export class ProgramHub extends DurableObject<Env> {
   /** Approves or rejects a commission by hand; totals and the `commission` message follow. */
   setCommissionStatus(ctx: EventContext, commissionId: string, action: CommissionAction) {
     return this.serial(async () => {
-      const planned = await planCommissionStatus(this.env.DB, this.store, ctx, commissionId, action)
+      await this.resolvePending()
+      const planned = await planCommissionStatus(this.env.DB, ctx, commissionId, action)
       if ('ok' in planned) return planned
-      if (planned.statements.length) await this.env.DB.batch(planned.statements)
-      planned.commit()
-      for (const ev of planned.events) this.publish(ev)
-      return { ok: true, status: 200, body: planned.body, replayed: false } as const
+      if (!planned.statements.length)
+        return { ok: true, status: 200, body: planned.body, replayed: false } as const
+      const result = await this.commit('commission', ctx, newId('op'), '', planned)
+      return result.ok ? ({ ...result, status: 200 } as const) : result
     })
+  }
+
+  // --- recovery and audit -----------------------------------------------------------------------
+
+  /** Rebuilds counters, customers, idempotency records and recent clicks from D1. */
+  rebuild(programId: string): Promise<RebuildReport | null> {
+    return this.serial(async () => {
+      const program = await this.loadProgram(programId)
+      if (!program) return null
+      return this.rebuildNow(programId, program)
+    })
+  }
+
+  private async rebuildNow(programId: string, program: HubProgram): Promise<RebuildReport> {
+    await this.flush()
+    await this.resolvePending()
+    const windowMs = Math.max(program.settings.cookie_days * 86_400_000, 3_600_000)
+    return rebuildFromD1(this.env.DB, this.store, this.ctx.storage, programId, windowMs, Date.now())
+  }
+
+  /** Flushes buffered clicks and compares every counter with D1; `[]` means they agree exactly. */
+  audit(): Promise<Awaited<ReturnType<typeof auditAgainstD1>>> {
+    return this.serial(async () => {
+      await this.resolvePending()
+      await this.flush()
+      const programId = this.store.getMeta('program_id')
+      return programId ? auditAgainstD1(this.env.DB, this.store, programId) : []
+    })
+  }
+
+  /** Queue and dead-letter counts of the click outbox, and money events awaiting completion. */
+  health(): { outbox: number; dead_letters: number; pending_events: number } {
+    return {
+      outbox: this.store.outboxSize(),
+      dead_letters: this.store.deadLetterCount(),
+      pending_events: this.store.pendingEvents().length,
+    }
+  }
+
+  /** Test only: the next time the hub reaches `point` it fails there, as a crash would. */
+  setFault(point: FaultPoint | null): void {
+    if (this.env.TEST_FAULTS !== 'on') throw new Error('Fault injection is disabled')
+    this.fault = point
+  }
+
+  private failAt(point: FaultPoint): void {
+    if (this.fault !== point) return
+    this.fault = null
+    throw new Error(`Injected fault at ${point}`)
   }
 
   // --- live sockets (hibernation API) ---------------------------------------------------------
@@ -148,6 +220,8 @@ export class ProgramHub extends DurableObject<Env> {
     onSocketError(this.ctx, ws, error)
   }
 
+  // --- money events -----------------------------------------------------------------------------
+
   private runEvent<T>(
     kind: EventKind,
     ctx: EventContext,
@@ -156,6 +230,8 @@ export class ProgramHub extends DurableObject<Env> {
     plan: (program: HubProgram) => EventPlan<T> | HubResult<never> | Promise<EventPlan<T> | HubResult<never>>,
   ): Promise<HubResult<T>> {
     return this.serial(async () => {
+      // Anything written ahead must be completed before a new decision reads the hub's state.
+      await this.resolvePending()
       const bodyHash = await sha256Hex(canonicalJson(input))
       const replay = this.replay<T>(kind, ctx.mode, eventId, bodyHash)
       if (replay) return replay
@@ -163,31 +239,98 @@ export class ProgramHub extends DurableObject<Env> {
       if (!program) return hubError('not_found', 'Unknown program')
       const planned = await plan(program)
       if ('ok' in planned) return planned
-      const response = JSON.stringify(planned.body)
-      const db = this.env.DB
-      const record = {
-        programId: ctx.programId,
-        mode: ctx.mode,
-        kind,
-        eventId,
-        bodyHash,
-        status: 201,
-        response,
-      }
-      try {
-        await db.batch([
-          eventStatement(db, { ...record, at: new Date(ctx.now).toISOString() }),
-          ...planned.statements,
-        ])
-      } catch (err) {
-        if (!isUniqueViolation(err, 'events')) throw err
-        return this.recoverEvent<T>(kind, ctx, eventId, bodyHash)
-      }
-      planned.commit()
-      this.store.saveEvent(ctx.mode, kind, eventId, { body_hash: bodyHash, status: 201, response })
-      for (const ev of planned.events) this.publish(ev)
-      return { ok: true, status: 201, body: planned.body, replayed: false }
+      return this.commit(kind, ctx, eventId, bodyHash, planned)
     })
+  }
+
+  /** Writes the plan ahead, sends its batch to D1, then applies it locally and broadcasts it. */
+  private async commit<T>(
+    kind: EventKind,
+    ctx: EventContext,
+    eventId: string,
+    bodyHash: string,
+    planned: EventPlan<T>,
+  ): Promise<HubResult<T>> {
+    const response = JSON.stringify(planned.body)
+    const record: Omit<PendingEvent, 'seq'> = {
+      mode: ctx.mode,
+      kind,
+      event_id: eventId,
+      body_hash: bodyHash,
+      response,
+      statements: [
+        eventStatement({
+          programId: ctx.programId,
+          mode: ctx.mode,
+          kind,
+          eventId,
+          bodyHash,
+          status: 201,
+          response,
+          at: new Date(ctx.now).toISOString(),
+        }),
+        ...planned.statements,
+      ],
+      local: planned.local,
+      events: planned.events,
+      at: ctx.now,
+    }
+    const seq = this.store.addPending(record)
+    try {
+      await runBatch(this.env.DB, record.statements)
+    } catch (err) {
+      if (isUniqueViolation(err, 'events')) {
+        // D1 has this event but the hub had no record of it: its storage was lost. Rebuild.
+        this.store.dropPending(seq)
+        const program = await this.loadProgram(ctx.programId)
+        if (program) await this.rebuildNow(ctx.programId, program)
+        return (
+          this.replay<T>(kind, ctx.mode, eventId, bodyHash) ??
+          hubError('internal', 'Event state is inconsistent; retry')
+        )
+      }
+      // Whether D1 committed is unknown: resolve now if D1 answers, else leave it for later.
+      await this.resolvePending().catch(() => this.ensureAlarm())
+      const done = this.replay<T>(kind, ctx.mode, eventId, bodyHash)
+      if (done?.ok) return { ...done, status: 201, replayed: false }
+      console.error('ProgramHub event failed', kind, err)
+      return hubError('internal', 'The event could not be stored; retry with the same event_id')
+    }
+    this.failAt('after_d1_commit')
+    this.complete({ ...record, seq })
+    return { ok: true, status: 201, body: planned.body, replayed: false }
+  }
+
+  /** Applies a committed event's effects and forgets its write-ahead record, atomically. */
+  private complete(p: PendingEvent): void {
+    this.ctx.storage.transactionSync(() => {
+      this.store.applyLocal(p.local)
+      this.store.saveEvent(p.mode, p.kind, p.event_id, {
+        body_hash: p.body_hash,
+        status: 201,
+        response: p.response,
+      })
+      this.store.dropPending(p.seq)
+    })
+    for (const ev of p.events) this.publish(ev)
+  }
+
+  /**
+   * Completes every event written ahead: D1 has its idempotency row → apply it here too; D1
+   * answers that it has not → it never happened, drop it. Throws (keeping them) while D1 cannot
+   * be reached, so no new decision is made on incomplete state.
+   */
+  private async resolvePending(): Promise<void> {
+    for (const p of this.store.pendingEvents()) {
+      const programId = this.store.getMeta('program_id')
+      const landed = await this.env.DB.prepare(
+        'SELECT body_hash FROM events WHERE program_id = ? AND mode = ? AND kind = ? AND event_id = ?',
+      )
+        .bind(programId, p.mode, p.kind, p.event_id)
+        .first<{ body_hash: string }>()
+      if (landed && landed.body_hash === p.body_hash) this.complete(p)
+      else this.store.dropPending(p.seq)
+    }
   }
 
   private replay<T>(kind: EventKind, mode: Mode, eventId: string, bodyHash: string): HubResult<T> | null {
@@ -199,53 +342,35 @@ export class ProgramHub extends DurableObject<Env> {
     return { ok: true, status: 200, body: JSON.parse(ev.response) as T, replayed: true }
   }
 
-  /**
-   * D1 already holds this event although the hub has no record of it (the hub lost its local
-   * write after D1 committed). D1 is the truth: adopt its record and answer as a replay.
-   */
-  private async recoverEvent<T>(
-    kind: EventKind,
-    ctx: EventContext,
-    eventId: string,
-    bodyHash: string,
-  ): Promise<HubResult<T>> {
-    const row = await this.env.DB.prepare(
-      'SELECT body_hash, status, response FROM events WHERE program_id = ? AND mode = ? AND kind = ? AND event_id = ?',
-    )
-      .bind(ctx.programId, ctx.mode, kind, eventId)
-      .first<{ body_hash: string; status: number; response: string }>()
-    if (!row) return hubError('internal', 'Event state is inconsistent; retry')
-    this.store.saveEvent(ctx.mode, kind, eventId, row)
-    return (
-      this.replay<T>(kind, ctx.mode, eventId, bodyHash) ??
-      hubError('internal', 'Event state is inconsistent; retry')
-    )
-  }
-
   private publish(event: HubEvent): void {
     broadcast(this.ctx, this.store, event)
   }
 
-  // --- click outbox -------------------------------------------------------------------------
+  // --- click outbox and alarm -------------------------------------------------------------------
 
+  /** Clicks reach D1 only from the alarm: within a second, or at once when 500 are waiting. */
   private async scheduleFlush(): Promise<void> {
-    if (this.store.outboxSize() >= FLUSH_MAX_ROWS) {
-      this.ctx.waitUntil(this.flush())
-      return
-    }
+    const due = Date.now() + (this.store.outboxSize() >= FLUSH_MAX_ROWS ? 0 : FLUSH_INTERVAL_MS)
+    const alarm = await this.ctx.storage.getAlarm()
+    if (alarm === null || alarm > due) await this.ctx.storage.setAlarm(due)
+  }
+
+  private async ensureAlarm(): Promise<void> {
     if ((await this.ctx.storage.getAlarm()) === null) {
-      await this.ctx.storage.setAlarm(Date.now() + FLUSH_INTERVAL_MS)
+      await this.ctx.storage.setAlarm(Date.now() + 5 * FLUSH_INTERVAL_MS)
     }
   }
 
-  /** Flushes every buffered click to D1; concurrent callers share one run. */
-  flush(): Promise<void> {
+  /** Flushes buffered clicks to D1; concurrent callers share one run. */
+  flush(maxBatches = Number.POSITIVE_INFINITY): Promise<void> {
     if (!this.flushing) {
       this.flushing = (async () => {
         try {
           const programId = this.store.getMeta('program_id')
           if (!programId) return
-          while ((await flushOnce(this.env.DB, this.store, programId)) > 0) {}
+          for (let i = 0; i < maxBatches; i++) {
+            if ((await flushOnce(this.env.DB, this.store, programId)) === 0) break
+          }
         } finally {
           this.flushing = null
         }
@@ -256,10 +381,11 @@ export class ProgramHub extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     try {
-      await this.flush()
+      if (this.store.pendingEvents().length) await this.serial(() => this.resolvePending())
+      await this.flush(FLUSH_BATCHES_PER_ALARM)
       this.store.pruneClicks(Date.now() - CLICK_RETENTION_MS)
     } catch (err) {
-      console.error('ProgramHub flush failed', this.ctx.id.toString(), err)
+      console.error('ProgramHub alarm failed', this.ctx.id.toString(), err)
       await this.ctx.storage.setAlarm(Date.now() + 5 * FLUSH_INTERVAL_MS)
       return
     }

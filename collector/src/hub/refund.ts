@@ -1,45 +1,62 @@
 /** Plans a refund: reduce or reverse the commission, or claw back one already paid. */
+import { and, eq, sql } from 'drizzle-orm'
+import { drizzle } from 'drizzle-orm/d1'
+import { qb, toStmt } from '../db/builder'
+import { commissions, conversions, refunds } from '../db/schema'
 import { applyRefund } from '../domain/commissions'
 import { newId } from '../lib/crypto'
 import type { RefundBody } from '../lib/schemas'
 import type { CommissionStatus, RefundResult } from '../shared'
 import { rollupStatement } from './d1-writes'
-import type { LocalStore } from './local-store'
 import type { HubProgram } from './program-config'
-import { type EventContext, type EventPlan, type HubEvent, type HubResult, hubError } from './types'
+import {
+  type EventContext,
+  type EventPlan,
+  type HubEvent,
+  type HubResult,
+  hubError,
+  type TotalsChange,
+} from './types'
 
-interface ConversionRow {
-  id: string
-  affiliate_id: string | null
-  sub: string | null
-  amount: number
-  currency: string
-  refunded_amount: number
-  commission_id: string | null
-  commission_amount: number | null
-  original_amount: number | null
-  clawed_back: number | null
-  commission_currency: string | null
-  status: CommissionStatus | null
+/** The refunded conversion with its own commission (not its clawbacks). */
+function findConversion(db: D1Database, ctx: EventContext, eventId: string) {
+  return drizzle(db)
+    .select({
+      id: conversions.id,
+      affiliate_id: conversions.affiliateId,
+      sub: conversions.sub,
+      amount: conversions.amount,
+      currency: conversions.currency,
+      refunded_amount: conversions.refundedAmount,
+      commission_id: commissions.id,
+      commission_amount: commissions.amount,
+      original_amount: commissions.originalAmount,
+      clawed_back: commissions.clawedBack,
+      commission_currency: commissions.currency,
+      status: commissions.status,
+    })
+    .from(conversions)
+    .leftJoin(
+      commissions,
+      and(eq(commissions.conversionId, conversions.id), eq(commissions.kind, 'conversion')),
+    )
+    .where(
+      and(
+        eq(conversions.programId, ctx.programId),
+        eq(conversions.mode, ctx.mode),
+        eq(conversions.eventId, eventId),
+      ),
+    )
+    .get()
 }
 
 export async function planRefund(
   db: D1Database,
-  store: LocalStore,
   program: HubProgram,
   ctx: EventContext,
   input: RefundBody,
 ): Promise<EventPlan<RefundResult> | HubResult<never>> {
-  const conv = await db
-    .prepare(
-      `SELECT c.id, c.affiliate_id, c.sub, c.amount, c.currency, c.refunded_amount,
-              m.id AS commission_id, m.amount AS commission_amount, m.original_amount, m.clawed_back,
-              m.currency AS commission_currency, m.status
-       FROM conversions c LEFT JOIN commissions m ON m.conversion_id = c.id AND m.kind = 'conversion'
-       WHERE c.program_id = ? AND c.mode = ? AND c.event_id = ?`,
-    )
-    .bind(ctx.programId, ctx.mode, input.conversion_event_id)
-    .first<ConversionRow>()
+  const conv = await findConversion(db, ctx, input.conversion_event_id)
   if (!conv) return hubError('not_found', 'No conversion with that event id', 'conversion_event_id')
   const refundable = conv.amount - conv.refunded_amount
   if (refundable <= 0)
@@ -76,43 +93,56 @@ export async function planRefund(
   const commissionCurrency = conv.commission_currency ?? conv.currency
 
   const statements = [
-    db
-      .prepare(
-        'INSERT INTO refunds (id, program_id, mode, event_id, conversion_id, amount, commission_delta, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      )
-      .bind(id, ctx.programId, ctx.mode, input.event_id, conv.id, amount, decision.delta, nowIso),
-    db
-      .prepare('UPDATE conversions SET refunded_amount = refunded_amount + ? WHERE id = ?')
-      .bind(amount, conv.id),
-    rollupStatement(db, { ...key, currency: '' }, { refunds: 1 }),
-    rollupStatement(db, { ...key, currency: conv.currency }, { revenue: -amount }),
+    toStmt(
+      qb.insert(refunds).values({
+        id,
+        programId: ctx.programId,
+        mode: ctx.mode,
+        eventId: input.event_id,
+        conversionId: conv.id,
+        amount,
+        commissionDelta: decision.delta,
+        createdAt: nowIso,
+      }),
+    ),
+    toStmt(
+      qb
+        .update(conversions)
+        .set({ refundedAmount: sql`${conversions.refundedAmount} + ${amount}` })
+        .where(eq(conversions.id, conv.id)),
+    ),
+    rollupStatement({ ...key, currency: '' }, { refunds: 1 }),
+    rollupStatement({ ...key, currency: conv.currency }, { revenue: -amount }),
   ]
   let commission: RefundResult['refund']['commission'] = null
   if (hasCommission && decision.commission && conv.commission_id) {
     if (decision.clawback !== 0) {
       const clawbackId = newId('com')
       statements.push(
-        db
-          .prepare(
-            `INSERT INTO commissions (id, program_id, mode, affiliate_id, conversion_id, kind, amount, original_amount, currency, status, reason, due_at, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, 'clawback', ?, ?, ?, 'approved', 'refund_after_payment', ?, ?, ?)`,
-          )
-          .bind(
-            clawbackId,
-            ctx.programId,
-            ctx.mode,
-            conv.affiliate_id,
-            conv.id,
-            decision.clawback,
-            decision.clawback,
-            commissionCurrency,
-            nowIso,
-            nowIso,
-            nowIso,
-          ),
-        db
-          .prepare('UPDATE commissions SET clawed_back = clawed_back + ?, updated_at = ? WHERE id = ?')
-          .bind(decision.clawback, nowIso, conv.commission_id),
+        toStmt(
+          qb.insert(commissions).values({
+            id: clawbackId,
+            programId: ctx.programId,
+            mode: ctx.mode,
+            affiliateId: conv.affiliate_id ?? '',
+            conversionId: conv.id,
+            kind: 'clawback',
+            amount: decision.clawback,
+            originalAmount: decision.clawback,
+            currency: commissionCurrency,
+            status: 'approved',
+            reason: 'refund_after_payment',
+            dueAt: nowIso,
+            createdAt: nowIso,
+            updatedAt: nowIso,
+          }),
+        ),
+        toStmt(
+          qb
+            .update(commissions)
+            .set({ clawedBack: sql`${commissions.clawedBack} + ${decision.clawback}`, updatedAt: nowIso })
+            .where(eq(commissions.id, conv.commission_id)),
+        ),
       )
       commission = {
         id: clawbackId,
@@ -122,9 +152,16 @@ export async function planRefund(
       }
     } else {
       statements.push(
-        db
-          .prepare('UPDATE commissions SET amount = ?, status = ?, updated_at = ? WHERE id = ?')
-          .bind(decision.commission.amount, decision.commission.status, nowIso, conv.commission_id),
+        toStmt(
+          qb
+            .update(commissions)
+            .set({
+              amount: decision.commission.amount,
+              status: decision.commission.status,
+              updatedAt: nowIso,
+            })
+            .where(eq(commissions.id, conv.commission_id)),
+        ),
       )
       commission = {
         id: conv.commission_id,
@@ -135,11 +172,23 @@ export async function planRefund(
     }
     if (decision.delta !== 0) {
       statements.push(
-        rollupStatement(db, { ...key, currency: commissionCurrency }, { commission: decision.delta }),
+        rollupStatement({ ...key, currency: commissionCurrency }, { commission: decision.delta }),
       )
     }
   }
   const body: RefundResult = { refund: { id, amount, commission } }
+  const totals: TotalsChange[] = [
+    { mode: ctx.mode, affiliateId: conv.affiliate_id, currency: '', delta: { refunds: 1 } },
+    { mode: ctx.mode, affiliateId: conv.affiliate_id, currency: conv.currency, delta: { revenue: -amount } },
+  ]
+  if (decision.delta !== 0) {
+    totals.push({
+      mode: ctx.mode,
+      affiliateId: conv.affiliate_id,
+      currency: commissionCurrency,
+      delta: { commission: decision.delta },
+    })
+  }
   const events: HubEvent[] = [
     { type: 'refund', mode: ctx.mode, at: ctx.now, affiliate: affRef, amount, currency: conv.currency },
   ]
@@ -158,11 +207,6 @@ export async function planRefund(
     statements,
     body,
     events,
-    commit: () => {
-      store.addTotals(ctx.mode, conv.affiliate_id, '', { refunds: 1 })
-      store.addTotals(ctx.mode, conv.affiliate_id, conv.currency, { revenue: -amount })
-      if (decision.delta !== 0)
-        store.addTotals(ctx.mode, conv.affiliate_id, commissionCurrency, { commission: decision.delta })
-    },
+    local: { totals },
   }
 }

@@ -1,4 +1,6 @@
 /** Plans a signup: attribute the customer once, for every later conversion. */
+import { qb, toStmt } from '../db/builder'
+import { signups } from '../db/schema'
 import { newId } from '../lib/crypto'
 import type { SignupBody } from '../lib/schemas'
 import type { SignupResult } from '../shared'
@@ -9,7 +11,6 @@ import { resolveAttribution } from './resolve-attribution'
 import type { EventContext, EventPlan, HubResult } from './types'
 
 export function planSignup(
-  db: D1Database,
   store: LocalStore,
   program: HubProgram,
   ctx: EventContext,
@@ -32,23 +33,21 @@ export function planSignup(
     },
   }
   const statements = [
-    db
-      .prepare(
-        'INSERT INTO signups (id, program_id, mode, event_id, customer_id, affiliate_id, click_id, sub, occurred_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      )
-      .bind(
+    toStmt(
+      qb.insert(signups).values({
         id,
-        ctx.programId,
-        ctx.mode,
-        input.event_id,
-        input.customer_id,
-        affiliate?.id ?? null,
-        result.clickId,
+        programId: ctx.programId,
+        mode: ctx.mode,
+        eventId: input.event_id,
+        customerId: input.customer_id,
+        affiliateId: affiliate?.id ?? null,
+        clickId: result.clickId,
         sub,
-        iso,
-        nowIso,
-      ),
-    customerStatement(db, {
+        occurredAt: iso,
+        createdAt: nowIso,
+      }),
+    ),
+    customerStatement({
       programId: ctx.programId,
       mode: ctx.mode,
       customerId: input.customer_id,
@@ -60,7 +59,6 @@ export function planSignup(
       at: nowIso,
     }),
     rollupStatement(
-      db,
       { programId: ctx.programId, mode: ctx.mode, affiliateId: affiliate?.id ?? null, sub, at, currency: '' },
       { signups: 1 },
     ),
@@ -68,19 +66,21 @@ export function planSignup(
   return {
     statements,
     body,
-    commit: () => {
-      store.saveCustomer({
-        mode: ctx.mode,
-        customer_id: input.customer_id,
-        affiliate_id: existing?.affiliate_id ?? affiliate?.id ?? null,
-        click_id: existing?.click_id ?? result.clickId,
-        click_at: existing?.click_at ?? result.clickAt,
-        sub,
-        email_hash: input.email_hash ?? existing?.email_hash ?? null,
-        first_conversion_at: existing?.first_conversion_at ?? null,
-        signup_event_id: input.event_id,
-      })
-      store.addTotals(ctx.mode, affiliate?.id ?? null, '', { signups: 1 })
+    local: {
+      customers: [
+        {
+          mode: ctx.mode,
+          customer_id: input.customer_id,
+          affiliate_id: existing?.affiliate_id ?? affiliate?.id ?? null,
+          click_id: existing?.click_id ?? result.clickId,
+          click_at: existing?.click_at ?? result.clickAt,
+          sub,
+          email_hash: input.email_hash ?? existing?.email_hash ?? null,
+          first_conversion_at: existing?.first_conversion_at ?? null,
+          signup_event_id: input.event_id,
+        },
+      ],
+      totals: [{ mode: ctx.mode, affiliateId: affiliate?.id ?? null, currency: '', delta: { signups: 1 } }],
     },
     events: [{ type: 'signup', mode: ctx.mode, at, affiliate: body.signup.affiliate }],
   }

@@ -1,5 +1,6 @@
 /** Inputs and results of the hub's RPC methods. */
 import type { AffiliateRef, ErrorCode, LiveEventType, Mode } from '../shared'
+import type { StoredCustomer, TotalsDelta } from './local-store'
 
 export interface EventContext {
   programId: string
@@ -43,10 +44,43 @@ export interface ClickRecord {
   at: number
 }
 
+/** A value bound into a D1 statement. */
+export type SqlValue = string | number | null
+
+/**
+ * One D1 statement as data (SQL and its parameters), so a planned batch can be written to the
+ * hub's own storage before it is sent, and sent again after a crash, exactly as it was.
+ */
+export interface Stmt {
+  sql: string
+  params: SqlValue[]
+}
+
+export function stmt(sql: string, ...params: SqlValue[]): Stmt {
+  return { sql, params }
+}
+
+/** A change to the hub's live counters, as data. */
+export interface TotalsChange {
+  mode: Mode
+  affiliateId: string | null
+  currency: string
+  delta: TotalsDelta
+}
+
+/**
+ * What a money event changes in the hub's own storage once D1 has it, as data: it is written
+ * ahead (with the D1 statements) and applied exactly once, also when recovering from a crash.
+ */
+export interface LocalEffects {
+  customers?: StoredCustomer[]
+  totals?: TotalsChange[]
+}
+
 /** A planned money event: the D1 statements, the answer, and what to record locally once D1 has it. */
 export interface EventPlan<T> {
-  statements: D1PreparedStatement[]
+  statements: Stmt[]
   body: T
-  commit: () => void
+  local: LocalEffects
   events: HubEvent[]
 }

@@ -12,6 +12,8 @@ export interface Env {
   SIGN_IN_LIMITER?: RateLimit
   AUTH_FAILURE_LIMITER?: RateLimit
   CLICK_LIMITER?: RateLimit
+  /** 'on' only in tests: lets a test make the hub fail at a chosen point (ProgramHub.setFault). */
+  TEST_FAULTS?: string
 }
 
 export interface AuthContext {

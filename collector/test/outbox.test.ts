@@ -1,0 +1,90 @@
+import { env, runInDurableObject } from 'cloudflare:test'
+import { describe, expect, it } from 'vitest'
+import type { ProgramHub } from '../src/hub/program-hub'
+import type { ClickRecord } from '../src/hub/types'
+import { clickId, createAffiliate, createProgram } from './helpers'
+
+const hub = (programId: string) => env.HUB.get(env.HUB.idFromName(programId))
+
+function bigClick(ref: string, i: number): ClickRecord {
+  const long = `https://saas.example/landing?ref=${ref}&q=${'x'.repeat(2_048)}`.slice(0, 2_048)
+  return {
+    mode: 'live',
+    clickId: clickId(),
+    ref,
+    url: long,
+    referrer: long,
+    ipHash: `ip${i % 97}`.padEnd(64, '0'),
+    countable: true,
+    source: 'script',
+    at: Date.now(),
+  }
+}
+
+function outboxRow(c: ClickRecord, affiliateId: string) {
+  return {
+    click_id: c.clickId,
+    mode: c.mode,
+    affiliate_id: affiliateId,
+    ref: c.ref,
+    sub: null,
+    url: c.url,
+    referrer: c.referrer ?? null,
+    ip_hash: c.ipHash,
+    is_unique: 1,
+    first_click_id: null,
+    source: c.source,
+    at: c.at,
+    countable: 1,
+  }
+}
+
+async function d1Clicks(programId: string) {
+  return env.DB.prepare(
+    `SELECT (SELECT COUNT(*) FROM clicks WHERE program_id = ?1) AS rows,
+            (SELECT COALESCE(SUM(clicks), 0) FROM rollups WHERE program_id = ?1) AS counted`,
+  )
+    .bind(programId)
+    .first<{ rows: number; counted: number }>()
+}
+
+describe('click outbox', () => {
+  it('gets 1,000 clicks with 2,048-character URLs and referrers into D1', async () => {
+    const { keys, program } = await createProgram()
+    const aff = await createAffiliate(keys.secret)
+    const stub = hub(program.id)
+    await stub.recordClick(program.id, bigClick(aff.code, 0))
+    // The other 999 are queued at once, as a burst would leave them, before any flush runs.
+    await runInDurableObject(stub, async (instance: ProgramHub) => {
+      for (let i = 1; i < 1_000; i++) instance.store.enqueue(outboxRow(bigClick(aff.code, i), aff.id))
+      instance.store.addTotals('live', aff.id, '', { clicks: 999, unique_clicks: 999 })
+    })
+    await stub.flush()
+    expect(await d1Clicks(program.id)).toEqual({ rows: 1_000, counted: 1_000 })
+    // Every flush stayed under D1's 2 MB value limit: each row carries at least 4,096 bytes.
+    const { results } = await env.DB.prepare('SELECT rows FROM click_batches WHERE program_id = ?')
+      .bind(program.id)
+      .all<{ rows: number }>()
+    for (const b of results) expect(b.rows * 4_096).toBeLessThan(2_000_000)
+    expect(await stub.health()).toEqual({ outbox: 0, dead_letters: 0, pending_events: 0 })
+    expect(await stub.audit()).toEqual([])
+  })
+
+  it('sets aside a row D1 can never take, keeps its count, and lets the rows around it through', async () => {
+    const { keys, program } = await createProgram()
+    const aff = await createAffiliate(keys.secret)
+    const stub = hub(program.id)
+    await stub.recordClick(program.id, bigClick(aff.code, 1))
+    // A row D1 refuses whatever happens (over its 2 MB value limit), queued between good ones.
+    await runInDurableObject(stub, async (instance: ProgramHub) => {
+      instance.store.enqueue({ ...outboxRow(bigClick(aff.code, 2), aff.id), url: 'x'.repeat(2_100_000) })
+      instance.store.addTotals('live', aff.id, '', { clicks: 1, unique_clicks: 1 })
+    })
+    await stub.recordClick(program.id, bigClick(aff.code, 3))
+    for (let i = 0; i < 12 && (await stub.health()).outbox > 0; i++) await stub.flush()
+
+    expect(await d1Clicks(program.id)).toEqual({ rows: 2, counted: 3 })
+    expect(await stub.health()).toEqual({ outbox: 0, dead_letters: 1, pending_events: 0 })
+    expect(await stub.audit()).toEqual([])
+  })
+})
