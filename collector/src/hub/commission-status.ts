@@ -127,6 +127,7 @@ export async function planCommissionStatus(
     statements,
     body: { commission: updated },
     events: [event],
+    webhooks: [{ type: 'commission.updated', data: { commission: updated } }],
     local: {
       totals:
         delta !== 0

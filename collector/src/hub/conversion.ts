@@ -151,6 +151,7 @@ export function planConversion(
     statements,
     body,
     events,
+    webhooks: [{ type: 'conversion.created', data: body.conversion }],
     local: {
       customers: input.customer_id
         ? [

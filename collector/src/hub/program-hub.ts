@@ -16,6 +16,7 @@ import { canonicalJson, newId, sha256Hex } from '../lib/crypto'
 import type { Env } from '../lib/env'
 import type { ConversionBody, RefundBody, SignupBody } from '../lib/schemas'
 import type { LiveFeedItem, MinutePoint, Mode, Totals } from '../shared'
+import { kickWebhooks, webhookDeliveryStmt } from '../webhooks/enqueue'
 import { minuteSeries, recentFeed } from './activity'
 import { recordClickInStore } from './click'
 import { type CommissionAction, planCommissionStatus } from './commission-status'
@@ -270,6 +271,16 @@ export class ProgramHub extends DurableObject<Env> {
           at: new Date(ctx.now).toISOString(),
         }),
         ...planned.statements,
+        ...(planned.webhooks ?? []).map((w) =>
+          webhookDeliveryStmt({
+            programId: ctx.programId,
+            mode: ctx.mode,
+            type: w.type,
+            id: newId('evt'),
+            createdAt: new Date(ctx.now).toISOString(),
+            data: w.data,
+          }),
+        ),
       ],
       local: planned.local,
       events: planned.events,
@@ -313,6 +324,10 @@ export class ProgramHub extends DurableObject<Env> {
       this.store.dropPending(p.seq)
     })
     for (const ev of p.events) this.publish(ev)
+    if (p.statements.some((st) => st.sql.includes('webhook_deliveries'))) {
+      const programId = this.store.getMeta('program_id')
+      if (programId) this.ctx.waitUntil(kickWebhooks(this.env, programId))
+    }
   }
 
   /**

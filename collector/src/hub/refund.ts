@@ -207,6 +207,10 @@ export async function planRefund(
     statements,
     body,
     events,
+    webhooks: [
+      { type: 'refund.created', data: body.refund },
+      ...(commission ? [{ type: 'commission.updated' as const, data: { commission } }] : []),
+    ],
     local: { totals },
   }
 }

@@ -66,6 +66,7 @@ export function planSignup(
   return {
     statements,
     body,
+    webhooks: [{ type: 'signup.created', data: body.signup }],
     local: {
       customers: [
         {

@@ -1,5 +1,6 @@
 /** Inputs and results of the hub's RPC methods. */
 import type { AffiliateRef, ErrorCode, LiveEventType, Mode } from '../shared'
+import type { WebhookEventType } from '../webhooks/events'
 import type { StoredCustomer, TotalsDelta } from './local-store'
 
 export interface EventContext {
@@ -77,10 +78,17 @@ export interface LocalEffects {
   totals?: TotalsChange[]
 }
 
+/** An outgoing webhook a planned event sends (its deliveries join the event's D1 batch). */
+export interface PlannedWebhook {
+  type: WebhookEventType
+  data: unknown
+}
+
 /** A planned money event: the D1 statements, the answer, and what to record locally once D1 has it. */
 export interface EventPlan<T> {
   statements: Stmt[]
   body: T
   local: LocalEffects
   events: HubEvent[]
+  webhooks?: PlannedWebhook[]
 }
