@@ -3,13 +3,16 @@
  * WebhookDispatcher and its alarms) sends to a real HTTP receiver on 127.0.0.1. The retry delays
  * are scaled by WEBHOOKS_RETRY_SCALE so a schedule of hours takes about a second.
  */
+import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { Webhook } from 'standardwebhooks'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { freePort, startCollector } from '../../scripts/local-collector.mjs'
 import { verifyWebhook } from '../../sdk-node/src/webhook'
-import { webhookDeliveryStmt } from '../src/webhooks/enqueue'
+import { webhookDeliveryStmt } from '../src/webhooks/delivery-sql'
 import type { WebhookEventType } from '../src/webhooks/events'
 import type { Collector } from './support'
 
@@ -21,8 +24,9 @@ interface Received {
   body: string
 }
 
-/** A webhook receiver that answers with the next status of `statuses` (the last one repeats). */
-async function receiver(statuses: number[], port = 0) {
+/** A webhook receiver that answers with the next status of `statuses` (the last one repeats; 0 = never). */
+async function receiver(initial: number[], port = 0) {
+  let statuses = initial
   const received: Received[] = []
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = []
@@ -30,6 +34,7 @@ async function receiver(statuses: number[], port = 0) {
     req.on('end', () => {
       received.push({ at: Date.now(), headers: req.headers, body: Buffer.concat(chunks).toString('utf8') })
       const status = statuses[Math.min(received.length - 1, statuses.length - 1)] ?? 200
+      if (status === 0) return // never answer
       res.writeHead(status, { 'content-type': 'text/plain' }).end(status >= 300 ? 'nope '.repeat(1000) : 'ok')
     })
   })
@@ -39,7 +44,16 @@ async function receiver(statuses: number[], port = 0) {
     received,
     port: actual,
     url: `http://127.0.0.1:${actual}/hooks`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    /** What to answer from now on. */
+    answer: (next: number[]) => {
+      statuses = next
+      received.length = 0
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
   }
 }
 
@@ -83,11 +97,16 @@ let seq = 0
  * Enqueues an event with the exact statement the hub batches with its events, written to the
  * collector's local D1, then sends it out through the resend route (which wakes the dispatcher).
  */
-async function emit(endpointId: string, type: WebhookEventType = 'conversion.created') {
+async function emit(
+  endpointId: string,
+  type: WebhookEventType = 'conversion.created',
+  c = collector,
+  key = sk,
+) {
   seq++
   const id = `evt_e2e_${seq}_${Date.now()}`
   const s = webhookDeliveryStmt({
-    programId,
+    programId: key === sk ? programId : (await c.api('GET', '/v1/program', { token: key })).body.program.id,
     mode: 'live',
     type,
     id,
@@ -95,22 +114,20 @@ async function emit(endpointId: string, type: WebhookEventType = 'conversion.cre
     data: { conversion: { id: `cnv_${seq}`, amount: 4900, currency: 'USD', note: 'crème brûlée' } },
   })
   let i = 0
-  await collector.query(s.sql.replace(/\?/g, () => sqlValue(s.params[i++] ?? null)))
+  await c.query(s.sql.replace(/\?/g, () => sqlValue(s.params[i++] ?? null)))
   // A delivery can be resent once it is no longer pending; mark it so without sending anything.
-  await collector.query(`UPDATE webhook_deliveries SET status = 'failed' WHERE event_id = '${id}'`)
-  const log = await collector.api('GET', `/v1/webhook-endpoints/${endpointId}/deliveries`, { token: sk })
+  await c.query(`UPDATE webhook_deliveries SET status = 'failed' WHERE event_id = '${id}'`)
+  const log = await c.api('GET', `/v1/webhook-endpoints/${endpointId}/deliveries`, { token: key })
   const delivery = log.body.deliveries.find((d: { event_id: string }) => d.event_id === id)
-  const resent = await collector.api(
-    'POST',
-    `/v1/webhook-endpoints/${endpointId}/deliveries/${delivery.id}/resend`,
-    { token: sk },
-  )
+  const resent = await c.api('POST', `/v1/webhook-endpoints/${endpointId}/deliveries/${delivery.id}/resend`, {
+    token: key,
+  })
   expect(resent.status).toBe(202)
   return { id, deliveryId: delivery.id as string }
 }
 
-async function delivery(endpointId: string, id: string) {
-  const log = await collector.api('GET', `/v1/webhook-endpoints/${endpointId}/deliveries`, { token: sk })
+async function delivery(endpointId: string, id: string, c = collector, key = sk) {
+  const log = await c.api('GET', `/v1/webhook-endpoints/${endpointId}/deliveries`, { token: key })
   return log.body.deliveries.find((d: { id: string }) => d.id === id)
 }
 
@@ -209,4 +226,64 @@ describe('webhook deliveries to a real receiver', () => {
       await r.close()
     }
   })
+
+  it('gives up on an attempt with no answer in 15 s and retries it', async () => {
+    const r = await receiver([0, 200])
+    try {
+      const ep = await createEndpoint(r.url)
+      const { deliveryId } = await emit(ep.id)
+      const timedOut = await until(
+        'a timed-out attempt',
+        async () => {
+          const d = await delivery(ep.id, deliveryId)
+          return d.attempts >= 1 ? d : undefined
+        },
+        25_000,
+      )
+      expect(timedOut.last_error).toBe('no answer within 15 s')
+      expect(Date.parse(timedOut.last_attempt_at)).toBeLessThan(Date.now() - 14_000)
+      const done = await until('delivered', async () => {
+        const d = await delivery(ep.id, deliveryId)
+        return d.status === 'delivered' ? d : undefined
+      })
+      expect(done.attempts).toBe(2)
+    } finally {
+      await r.close()
+    }
+  }, 60_000)
+
+  it('survives a restart of the collector: the pending delivery goes out after it', async () => {
+    const persistTo = mkdtempSync(join(tmpdir(), 'refline-webhooks-restart-'))
+    const vars = { WEBHOOKS_ALLOW_PRIVATE: 'true', WEBHOOKS_RETRY_SCALE: '0.1' }
+    const r = await receiver([500])
+    let c = (await startCollector({ persistTo, vars })) as typeof collector
+    try {
+      const { keys } = await c.createProgram({ name: 'Restart' })
+      const key = keys.secret as string
+      const res = await c.api('POST', '/v1/webhook-endpoints', { token: key, body: { url: r.url } })
+      const ep = res.body.endpoint
+      const { deliveryId } = await emit(ep.id, 'payout.paid', c, key)
+      await until('a failed attempt', async () =>
+        (await delivery(ep.id, deliveryId, c, key)).attempts >= 1 ? true : undefined,
+      )
+      await c.stop()
+      r.answer([200])
+      // Nothing but the dispatcher's durable alarm and the D1 outbox carry the delivery over.
+      c = (await startCollector({ persistTo, vars })) as typeof collector
+      const done = await until(
+        'delivered after the restart',
+        async () => {
+          const d = await delivery(ep.id, deliveryId, c, key)
+          return d.status === 'delivered' ? d : undefined
+        },
+        60_000,
+      )
+      expect(done.response_code).toBe(200)
+      expect(r.received.length).toBeGreaterThanOrEqual(1)
+    } finally {
+      await c.stop()
+      await r.close()
+      rmSync(persistTo, { recursive: true, force: true })
+    }
+  }, 120_000)
 })

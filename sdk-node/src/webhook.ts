@@ -56,7 +56,7 @@ function header(headers: WebhookHeaders, name: string): string | undefined {
   return undefined
 }
 
-function fromBase64(text: string): Uint8Array | undefined {
+function fromBase64(text: string): Uint8Array<ArrayBuffer> | undefined {
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 !== 0) return undefined
   try {
     return Uint8Array.from(atob(text), (ch) => ch.charCodeAt(0))
@@ -71,7 +71,7 @@ function toBase64(bytes: Uint8Array): string {
   return btoa(s)
 }
 
-function keyBytes(secret: string): Uint8Array {
+function keyBytes(secret: string): Uint8Array<ArrayBuffer> {
   const bytes = fromBase64(secret.startsWith('whsec_') ? secret.slice(6) : secret)
   if (!bytes || bytes.length === 0) {
     throw new ReflineSignatureError('The webhook secret is not a whsec_… secret', {

@@ -12,54 +12,20 @@
  * await kickWebhooks(env, programId)
  */
 
-import { type Stmt, stmt } from '../hub/types'
+import type { Stmt } from '../hub/types'
 import type { Env } from '../lib/env'
-import type { Mode } from '../shared'
+import { webhookDeliveryStmt as deliveryStmt, type WebhookEventInput } from './delivery-sql'
 import { webhooksEnv } from './env'
-import type { WebhookEventType } from './events'
 
-export interface WebhookEventInput {
-  programId: string
-  mode: Mode
-  type: WebhookEventType
-  /** The event's id: the body's `id` and the `webhook-id` header. Unique per program and mode. */
-  id: string
-  /** ISO 8601; also when the first attempt is due. */
-  createdAt: string
-  data: unknown
-}
-
-/** The delivery body, fixed once so it is byte-identical on every attempt. */
-export function webhookPayload(e: WebhookEventInput): string {
-  return JSON.stringify({ id: e.id, type: e.type, created_at: e.createdAt, data: e.data })
-}
+export { type WebhookEventInput, webhookPayload } from './delivery-sql'
 
 /**
  * One INSERT … SELECT: a pending delivery for every enabled endpoint of the program and mode that
- * subscribes to the type (an empty `events` list = every type). Replaying the statement (a hub
- * recovering from a crash) inserts nothing twice: (endpoint, event id) is unique.
+ * subscribes to the type (an empty `events` list = every type), with the body fixed. Put it in the
+ * same D1 batch as the event; replaying the batch inserts nothing twice.
  */
 export function webhookDeliveryStmt(e: WebhookEventInput): Stmt {
-  const due = Date.parse(e.createdAt)
-  if (!Number.isFinite(due)) throw new Error(`webhookDeliveryStmt: createdAt is not a time: ${e.createdAt}`)
-  return stmt(
-    `INSERT INTO webhook_deliveries
-       (id, endpoint_id, program_id, mode, event_id, type, payload, status, attempts, next_attempt_at, created_at)
-     SELECT 'whd_' || lower(hex(randomblob(10))), w.id, w.program_id, w.mode, ?, ?, ?, 'pending', 0, ?, ?
-     FROM webhook_endpoints w
-     WHERE w.program_id = ? AND w.mode = ? AND w.status = 'enabled'
-       AND (json_array_length(w.events) = 0
-            OR EXISTS (SELECT 1 FROM json_each(w.events) AS t WHERE t.value = ?))
-     ON CONFLICT (endpoint_id, event_id) DO NOTHING`,
-    e.id,
-    e.type,
-    webhookPayload(e),
-    due,
-    e.createdAt,
-    e.programId,
-    e.mode,
-    e.type,
-  )
+  return deliveryStmt(e)
 }
 
 /** Runs `webhookDeliveryStmt` alone; resolves to the number of deliveries enqueued. */
