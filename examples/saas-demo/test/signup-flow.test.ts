@@ -4,7 +4,6 @@
  * signup and the $49 upgrade through @refline/node, and the collector credits jane 30 %.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Refline } from '@refline/node'
@@ -21,7 +20,6 @@ interface Collector {
 const demoDir = fileURLToPath(new URL('..', import.meta.url))
 const localCollector = fileURLToPath(new URL('../../../scripts/local-collector.mjs', import.meta.url))
 const chromiumHelper = fileURLToPath(new URL('../../../scripts/chromium.mjs', import.meta.url))
-const CHROMIUM = '/usr/bin/chromium'
 
 let collector: Collector
 let refline: Refline
@@ -31,7 +29,6 @@ let demoUrl: string
 let browser: BrowserContext
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}`)
   const { startCollector } = (await import(localCollector)) as { startCollector(): Promise<Collector> }
   collector = await startCollector()
   const { keys } = await collector.createProgram({
