@@ -201,10 +201,22 @@ const server = createServer(async (req, res) => {
   }
 })
 
+// A taken port is a message, not a stack trace (`pnpm dev` checks first; this is for `start`).
+server.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EADDRINUSE' && err.code !== 'EACCES') throw err
+  console.error(
+    `Port ${config.port} is ${err.code === 'EADDRINUSE' ? 'already in use' : 'not allowed'}: set PORT (or DEMO_PORT with pnpm dev) to another one.`,
+  )
+  process.exit(1)
+})
+
 server.listen(config.port, '127.0.0.1', () => {
   const { port } = server.address() as AddressInfo
   console.log(`Demo SaaS on http://127.0.0.1:${port} (Refline collector ${config.baseUrl})`)
 })
+
+// Ctrl+C or `pnpm dev` stopping: leave quietly.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(0))
 
 const money = (minor: number) => (minor / 100).toFixed(2)
 
