@@ -119,7 +119,7 @@ export async function applyStripeAction(
         return { deferred: { invoice: c.event_id, until: new Date(waitUntil).toISOString() } }
       }
       const conversion = await recordConversion(env, ctx, c)
-      await dropDeferredInvoice(env.DB, ctx.programId, ctx.mode, c.event_id)
+      if (action.firstOfSubscription) await dropDeferredInvoice(env.DB, ctx.programId, ctx.mode, c.event_id)
       return { conversion }
     }
 

@@ -101,21 +101,32 @@ export async function processedEvent(
   return row ? (JSON.parse(row.response) as unknown) : null
 }
 
+/**
+ * Records a processed event with its answer and the delivery's success, in one batch: a
+ * redelivery then finds the answer, and the settings page the time.
+ */
 export async function saveProcessedEvent(
   db: D1Database,
-  e: { programId: string; mode: Mode; eventId: string; type: string; response: unknown },
+  e: { programId: string; mode: Mode; eventId: string; type: string; response: unknown; at: string },
 ): Promise<void> {
-  await drizzle(db)
-    .insert(stripeEvents)
-    .values({
-      programId: e.programId,
-      mode: e.mode,
-      eventId: e.eventId,
-      type: e.type.slice(0, 100),
-      response: JSON.stringify(e.response),
-      createdAt: new Date().toISOString(),
-    })
-    .onConflictDoNothing()
+  const orm = drizzle(db)
+  await orm.batch([
+    orm
+      .insert(stripeEvents)
+      .values({
+        programId: e.programId,
+        mode: e.mode,
+        eventId: e.eventId,
+        type: e.type.slice(0, 100),
+        response: JSON.stringify(e.response),
+        createdAt: e.at,
+      })
+      .onConflictDoNothing(),
+    orm
+      .update(stripeIntegrations)
+      .set({ lastDeliveryAt: e.at, lastDeliveryError: null, lastEventAt: e.at })
+      .where(eq(stripeIntegrations.programId, e.programId)),
+  ])
 }
 
 /** The affiliate's code (lower case) a Stripe promotion code id was learned for, in this mode. */

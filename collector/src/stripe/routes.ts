@@ -174,8 +174,8 @@ stripeRoutes.post('/v1/integrations/stripe/:program_id', async (c) => {
     eventId: event.id,
     type: event.type,
     response: outcome,
+    at: new Date(now).toISOString(),
   })
-  await recordDelivery(c.env.DB, programId, { at: new Date(now).toISOString(), error: null })
   // First invoices that waited in vain for their checkout session (bounded; one cheap read when none).
   await flushDeferredInvoices(c.env, programId, now)
   return c.json(outcome, 200)
