@@ -86,6 +86,8 @@ export interface Affiliate {
   portal_url: string | null
   link: string
   created_at: string
+  /** Promotion codes that attribute a checkout to this affiliate (in the `/v1/affiliates` answers). */
+  promo_codes?: string[]
 }
 
 /** `POST /v1/affiliates/:id/portal-link`: the affiliate's new portal link; the old one stops working. */
