@@ -50,8 +50,11 @@ export async function run({ collector } = {}) {
       headers: { 'content-type': 'text/plain', 'user-agent': BROWSER_UA },
       requests: [
         {
+          // Each click from its own visitor address, as in real traffic: the collector limits clicks
+          // per publishable key and IP (under wrangler dev the client's CF-Connecting-IP is used).
           setupRequest: (req) => ({
             ...req,
+            headers: { ...req.headers, 'cf-connecting-ip': `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}` },
             body: JSON.stringify({
               key: keys.publishable,
               ref: code,
