@@ -52,7 +52,7 @@ app.onError(onError)
 export default {
   fetch: app.fetch,
   async scheduled(_controller, env, ctx) {
-    ctx.waitUntil(runMaintenance(env.DB))
+    ctx.waitUntil(runMaintenance(env))
     ctx.waitUntil(hashLegacyPortalTokens(env.DB))
     ctx.waitUntil(runWebhookMaintenance(env))
   },

@@ -18,7 +18,7 @@ describe('hourly maintenance', () => {
       body: { event_id: 'later', ref: aff2.code, amount: 1000, currency: 'USD' },
     })
 
-    await runMaintenance(env.DB, Date.now() + 1000)
+    await runMaintenance(env, Date.now() + 1000)
 
     const a = await env.DB.prepare('SELECT status FROM commissions WHERE id = ?')
       .bind(due.body.conversion.commission.id)
@@ -29,6 +29,34 @@ describe('hourly maintenance', () => {
     expect(program.hold_days).toBe(0)
   })
 
+  it('approves through the hub: the founder feed hears of it, the webhook is queued, hub and D1 agree', async () => {
+    const { keys, program } = await createProgram({ hold_days: 0 })
+    const aff = await createAffiliate(keys.secret)
+    await call('POST', '/v1/webhook-endpoints', {
+      token: keys.secret,
+      body: { url: 'https://hooks.example.com/refline', events: ['commission.updated'] },
+    })
+    const conv = await call('POST', '/v1/conversions', {
+      token: keys.secret,
+      body: { event_id: 'due-hub', ref: aff.code, amount: 2000, currency: 'USD' },
+    })
+    const { approved } = await runMaintenance(env, Date.now() + 1000)
+    expect(approved).toBeGreaterThanOrEqual(1)
+    const hub = env.HUB.get(env.HUB.idFromName(program.id))
+    const { feed } = await hub.activity('live')
+    expect(feed.some((f) => f.type === 'commission' && f.status === 'approved')).toBe(true)
+    const { results } = await env.DB.prepare(
+      "SELECT payload FROM webhook_deliveries WHERE program_id = ? AND type = 'commission.updated'",
+    )
+      .bind(program.id)
+      .all<{ payload: string }>()
+    const approvedHooks = results.map((r) => JSON.parse(r.payload).data.commission)
+    expect(approvedHooks).toContainEqual(
+      expect.objectContaining({ id: conv.body.conversion.commission.id, status: 'approved' }),
+    )
+    expect(await hub.audit()).toEqual([])
+  })
+
   it('deletes IP salts older than 48 hours and keeps recent ones', async () => {
     const now = Date.UTC(2030, 5, 10, 12)
     const day = (offset: number) => new Date(now - offset * 86_400_000).toISOString().slice(0, 10)
@@ -37,7 +65,7 @@ describe('hourly maintenance', () => {
         .bind(d, `s-${d}`, new Date(now).toISOString())
         .run()
     }
-    await runMaintenance(env.DB, now)
+    await runMaintenance(env, now)
     const { results } = await env.DB.prepare('SELECT day FROM salts WHERE day >= ? ORDER BY day')
       .bind(day(3))
       .all<{ day: string }>()

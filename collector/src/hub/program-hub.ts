@@ -18,6 +18,7 @@ import type { ConversionBody, RefundBody, SignupBody } from '../lib/schemas'
 import type { LiveFeedItem, MinutePoint, Mode, Totals } from '../shared'
 import { kickWebhooks, webhookDeliveryStmt } from '../webhooks/enqueue'
 import { minuteSeries, recentFeed } from './activity'
+import { APPROVE_BATCH, dueCommissions, planApprovals } from './approvals'
 import { recordClickInStore } from './click'
 import { type CommissionAction, planCommissionStatus } from './commission-status'
 import { planConversion } from './conversion'
@@ -150,6 +151,31 @@ export class ProgramHub extends DurableObject<Env> {
         return { ok: true, status: 200, body: planned.body, replayed: false } as const
       const result = await this.commit('commission', ctx, newId('op'), '', planned)
       return result.ok ? ({ ...result, status: 200 } as const) : result
+    })
+  }
+
+  /**
+   * Approves the program's commissions whose hold has ended (the hourly cron routes this through
+   * the hub), in batches; resolves to how many were approved.
+   */
+  approveDue(programId: string, now = Date.now()): Promise<number> {
+    return this.serial(async () => {
+      await this.resolvePending()
+      if (!(await this.loadProgram(programId))) return 0
+      let approved = 0
+      for (;;) {
+        const due = await dueCommissions(this.env.DB, programId, now)
+        if (!due.length) return approved
+        for (const mode of ['live', 'test'] as const) {
+          const rows = due.filter((r) => r.mode === mode)
+          if (!rows.length) continue
+          const ctx = { programId, mode, now }
+          const result = await this.commit('commission', ctx, newId('op'), '', planApprovals(rows, now))
+          if (!result.ok) throw new Error(result.message)
+          approved += rows.length
+        }
+        if (due.length < APPROVE_BATCH) return approved
+      }
     })
   }
 

@@ -1,20 +1,25 @@
 /**
- * Hourly maintenance (the cron trigger): commissions past their hold period become `approved`;
- * IP salts older than 48 hours are deleted so old visitor hashes can never be linked again.
+ * Hourly maintenance (the cron trigger): commissions past their hold period become `approved`,
+ * each program's through its hub (so counters, live messages and webhooks follow); IP salts older
+ * than 48 hours are deleted so old visitor hashes can never be linked again.
  */
+import { programsWithDueCommissions } from '../hub/approvals'
+import { type Env, hubFor } from './env'
+
 export async function runMaintenance(
-  db: D1Database,
+  env: Pick<Env, 'DB' | 'HUB'>,
   now = Date.now(),
 ): Promise<{ approved: number; saltsDeleted: number }> {
-  const nowIso = new Date(now).toISOString()
   const oldestDay = new Date(now - 2 * 86_400_000).toISOString().slice(0, 10)
-  const [approved, salts] = await db.batch([
-    db
-      .prepare(
-        "UPDATE commissions SET status = 'approved', updated_at = ? WHERE status = 'pending' AND due_at <= ?",
-      )
-      .bind(nowIso, nowIso),
-    db.prepare('DELETE FROM salts WHERE day < ?').bind(oldestDay),
-  ])
-  return { approved: approved?.meta.changes ?? 0, saltsDeleted: salts?.meta.changes ?? 0 }
+  const salts = await env.DB.prepare('DELETE FROM salts WHERE day < ?').bind(oldestDay).run()
+  let approved = 0
+  for (const programId of await programsWithDueCommissions(env.DB, now)) {
+    try {
+      approved += await hubFor(env as Env, programId).approveDue(programId, now)
+    } catch (err) {
+      // One program's failure must not stop the others; the next hour retries it.
+      console.error('approving due commissions failed', programId, err)
+    }
+  }
+  return { approved, saltsDeleted: salts.meta.changes ?? 0 }
 }
