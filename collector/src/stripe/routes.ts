@@ -150,7 +150,12 @@ stripeRoutes.post('/v1/integrations/stripe/:program_id', async (c) => {
     )) as unknown as StripeEventLike
   } catch (err) {
     const message = `Stripe signature check failed: ${err instanceof Error ? err.message : String(err)}`
-    await recordDelivery(c.env.DB, programId, { at: new Date(now).toISOString(), error: message })
+    // Anyone can post here: the same refusal is written at most once a minute, so a flood of
+    // forged deliveries costs no more than a read each.
+    const last = integration.lastDeliveryAt ? Date.parse(integration.lastDeliveryAt) : 0
+    if (integration.lastDeliveryError !== message.slice(0, 500) || now - last > 60_000) {
+      await recordDelivery(c.env.DB, programId, { at: new Date(now).toISOString(), error: message })
+    }
     throw new ApiError('invalid_request', message.slice(0, 300), 'stripe-signature')
   }
   if (typeof event.id !== 'string' || typeof event.type !== 'string' || event.livemode !== live) {
