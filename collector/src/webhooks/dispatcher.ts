@@ -63,28 +63,41 @@ export class WebhookDispatcher extends DurableObject<Env> {
     const programId = this.programId
     if (!programId) return
     const db = this.env.DB
-    const { results } = await db.prepare(DUE_SQL).bind(programId, Date.now(), BATCH).all<DueRow>()
-    await eachBounded(results, CONCURRENCY, async (row) => {
+    const now = Date.now()
+    // One round trip: what is due now, and when the next one after those is due.
+    const [due, later] = await db.batch<DueRow | { t: number | null }>([
+      db.prepare(DUE_SQL).bind(programId, now, BATCH),
+      db
+        .prepare(
+          "SELECT MIN(next_attempt_at) AS t FROM webhook_deliveries WHERE program_id = ? AND status = 'pending' AND next_attempt_at > ?",
+        )
+        .bind(programId, now),
+    ])
+    const rows = (due?.results ?? []) as DueRow[]
+    let next: number | null = (later?.results[0] as { t: number | null } | undefined)?.t ?? null
+    const sooner = (t: number | null) => {
+      if (t !== null && (next === null || t < next)) next = t
+    }
+    // A full batch means more may be due already.
+    if (rows.length === BATCH) sooner(Date.now())
+    await eachBounded(rows, CONCURRENCY, async (row) => {
       try {
-        await this.attempt(row)
+        sooner(await this.attempt(row))
       } catch (err) {
         console.error('WebhookDispatcher', programId, 'delivery', row.id, err)
+        // Left pending as it was: try again in a minute rather than at once in a loop.
+        sooner(Date.now() + 60_000)
       }
     })
-    const next = await db
-      .prepare(
-        "SELECT MIN(next_attempt_at) AS t FROM webhook_deliveries WHERE program_id = ? AND status = 'pending'",
-      )
-      .bind(programId)
-      .first<{ t: number | null }>()
-    if (next?.t == null) return
+    if (next === null) return
     // Never push back an alarm a kick set while this run was sending.
-    const target = Math.max(next.t, Date.now())
+    const target = Math.max(next, Date.now())
     const current = await this.ctx.storage.getAlarm()
     if (current === null || current > target) await this.ctx.storage.setAlarm(target)
   }
 
-  private async attempt(row: DueRow): Promise<void> {
+  /** Sends one delivery and records the outcome; resolves to its next attempt time, if any. */
+  private async attempt(row: DueRow): Promise<number | null> {
     const db = this.env.DB
     const now = Date.now()
     let outcome: AttemptOutcome
@@ -121,10 +134,10 @@ export class WebhookDispatcher extends DurableObject<Env> {
     switch (outcome.kind) {
       case 'delivered':
         await update('delivered', outcome.statusCode, null, null).run()
-        return
+        return null
       case 'refused':
         await update('failed', null, outcome.error, null).run()
-        return
+        return null
       case 'gone': {
         const at = new Date(done).toISOString()
         await db.batch([
@@ -142,12 +155,12 @@ export class WebhookDispatcher extends DurableObject<Env> {
             )
             .bind(row.endpoint_id, row.id),
         ])
-        return
+        return null
       }
       case 'failed': {
         const nextAt = nextAttemptAt(attempts, windowStart, done, retryScaleOf(this.env))
         await update(nextAt === null ? 'failed' : 'pending', outcome.statusCode, outcome.error, nextAt).run()
-        return
+        return nextAt
       }
     }
   }
