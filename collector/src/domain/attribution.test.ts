@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { attribute, type Touch, withinWindow } from './attribution'
+import { attribute, mergeCustomer, type Touch, withinWindow } from './attribution'
 
 const DAY = 86_400_000
 const T0 = Date.UTC(2026, 0, 1)
@@ -117,5 +117,35 @@ describe('attribute', () => {
   it('credits nobody for an unattributed click', () => {
     const r = attribute({ ...base, at: T0 + DAY, click: { last: touch('c1', null, T0), first: null } })
     expect(r.affiliateId).toBeNull()
+  })
+})
+
+describe('mergeCustomer (first attribution wins)', () => {
+  const first = {
+    affiliate_id: 'aff_a',
+    click_id: 'clk_a',
+    click_at: 1,
+    sub: 'yt',
+    email_hash: 'h1',
+    first_conversion_at: null,
+    signup_event_id: 'signup:c',
+  }
+  it('keeps the first affiliate, click and sub, and fills only what is unknown', () => {
+    const merged = mergeCustomer(first, {
+      affiliate_id: 'aff_b',
+      click_id: 'clk_b',
+      click_at: 2,
+      sub: 'blog',
+      email_hash: null,
+      first_conversion_at: 5,
+      signup_event_id: null,
+    })
+    expect(merged).toEqual({ ...first, first_conversion_at: 5 })
+  })
+  it('takes a newer email hash', () => {
+    expect(mergeCustomer(first, { ...first, email_hash: 'h2' }).email_hash).toBe('h2')
+  })
+  it('takes everything for a new customer', () => {
+    expect(mergeCustomer(null, first)).toEqual(first)
   })
 })

@@ -79,3 +79,32 @@ export function attribute(input: AttributionInput): Attribution {
   }
   return { affiliateId: null, clickId: click?.last.clickId ?? null, clickAt: null, via: 'none' }
 }
+
+/** What the hub remembers of a customer, as attribution needs it. */
+export interface CustomerFacts {
+  affiliate_id: string | null
+  click_id: string | null
+  click_at: number | null
+  sub: string | null
+  email_hash: string | null
+  first_conversion_at: number | null
+  signup_event_id: string | null
+}
+
+/**
+ * First attribution wins: what credited a customer first (affiliate, click, sub, first
+ * conversion, signup) stays, and a later event only fills what is still unknown; a newer email
+ * hash replaces an older one. D1's customer upsert applies the same rule with COALESCE.
+ */
+export function mergeCustomer(existing: CustomerFacts | null, next: CustomerFacts): CustomerFacts {
+  if (!existing) return next
+  return {
+    affiliate_id: existing.affiliate_id ?? next.affiliate_id,
+    click_id: existing.click_id ?? next.click_id,
+    click_at: existing.click_at ?? next.click_at,
+    sub: existing.sub ?? next.sub,
+    email_hash: next.email_hash ?? existing.email_hash,
+    first_conversion_at: existing.first_conversion_at ?? next.first_conversion_at,
+    signup_event_id: existing.signup_event_id ?? next.signup_event_id,
+  }
+}

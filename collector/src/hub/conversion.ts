@@ -2,6 +2,7 @@
 
 import { qb, toStmt } from '../db/builder'
 import { commissions, conversions } from '../db/schema'
+import { mergeCustomer } from '../domain/attribution'
 import { computeCommission } from '../domain/commissions'
 import { newId } from '../lib/crypto'
 import type { ConversionBody } from '../lib/schemas'
@@ -158,13 +159,15 @@ export function planConversion(
             {
               mode: ctx.mode,
               customer_id: input.customer_id,
-              affiliate_id: customer?.affiliate_id ?? affiliate?.id ?? null,
-              click_id: customer?.click_id ?? result.clickId,
-              click_at: customer?.click_at ?? result.clickAt,
-              sub,
-              email_hash: customer?.email_hash ?? null,
-              first_conversion_at: firstConversionAt ?? at,
-              signup_event_id: customer?.signup_event_id ?? null,
+              ...mergeCustomer(customer, {
+                affiliate_id: affiliate?.id ?? null,
+                click_id: result.clickId,
+                click_at: result.clickAt,
+                sub,
+                email_hash: null,
+                first_conversion_at: at,
+                signup_event_id: null,
+              }),
             },
           ]
         : [],

@@ -1,6 +1,7 @@
 /** Plans a signup: attribute the customer once, for every later conversion. */
 import { qb, toStmt } from '../db/builder'
 import { signups } from '../db/schema'
+import { mergeCustomer } from '../domain/attribution'
 import { newId } from '../lib/crypto'
 import type { SignupBody } from '../lib/schemas'
 import type { SignupResult } from '../shared'
@@ -72,13 +73,15 @@ export function planSignup(
         {
           mode: ctx.mode,
           customer_id: input.customer_id,
-          affiliate_id: existing?.affiliate_id ?? affiliate?.id ?? null,
-          click_id: existing?.click_id ?? result.clickId,
-          click_at: existing?.click_at ?? result.clickAt,
-          sub,
-          email_hash: input.email_hash ?? existing?.email_hash ?? null,
-          first_conversion_at: existing?.first_conversion_at ?? null,
-          signup_event_id: input.event_id,
+          ...mergeCustomer(existing, {
+            affiliate_id: affiliate?.id ?? null,
+            click_id: result.clickId,
+            click_at: result.clickAt,
+            sub,
+            email_hash: input.email_hash,
+            first_conversion_at: null,
+            signup_event_id: input.event_id,
+          }),
         },
       ],
       totals: [{ mode: ctx.mode, affiliateId: affiliate?.id ?? null, currency: '', delta: { signups: 1 } }],
