@@ -20,6 +20,7 @@ import { programRoutes } from './routes/programs'
 import { redirectRoutes } from './routes/redirect'
 import { scriptRoutes } from './routes/script'
 import { statsRoutes } from './routes/stats'
+import { flushDeferredInvoices } from './stripe/apply'
 import { stripeRoutes } from './stripe/routes'
 import { runWebhookMaintenance } from './webhooks/maintenance'
 import { webhookRoutes } from './webhooks/routes'
@@ -55,5 +56,10 @@ export default {
     ctx.waitUntil(runMaintenance(env))
     ctx.waitUntil(hashLegacyPortalTokens(env.DB))
     ctx.waitUntil(runWebhookMaintenance(env))
+    ctx.waitUntil(
+      flushDeferredInvoices(env, null, Date.now(), 100).catch((err) =>
+        console.error('stripe held invoices', err),
+      ),
+    )
   },
 } satisfies ExportedHandler<Env>
