@@ -1,0 +1,58 @@
+/**
+ * Runs every `sh` example of docs/security.md, in order, in one shell, against a real local
+ * collector with a `.refline/dev.json` like the one `pnpm dev` writes, and checks that each shows
+ * what the text says: a test key is refused, guesses hit 429 with Retry-After, foreign origins
+ * are refused, a new portal link is issued.
+ */
+
+import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, test } from 'node:test'
+import { startCollector } from '../scripts/local-collector.mjs'
+
+const doc = readFileSync(new URL('./security.md', import.meta.url), 'utf8')
+const blocks = [...doc.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1])
+
+let collector
+let cwd
+before(async () => {
+  collector = await startCollector()
+  const { program, keys } = await collector.createProgram({ name: 'Security docs' })
+  cwd = mkdtempSync(join(tmpdir(), 'refline-security-docs-'))
+  mkdirSync(join(cwd, '.refline'))
+  writeFileSync(
+    join(cwd, '.refline', 'dev.json'),
+    JSON.stringify({ adminToken: collector.adminToken, program, keys }),
+  )
+})
+after(async () => {
+  await collector?.stop()
+  if (cwd) rmSync(cwd, { recursive: true, force: true })
+})
+
+test('every docs/security.md example shows what the text says', () => {
+  assert.ok(blocks.length >= 5, `expected examples, found ${blocks.length}`)
+  const script = blocks
+    .map((b, i) => `${b.replace('http://127.0.0.1:8787', collector.url)}\necho; echo "--- end of example ${i}"`)
+    .join('\n')
+  const out = execFileSync('bash', ['-c', `set -e\n${script}`], { cwd, encoding: 'utf8' })
+  const [, modes, limits, origin, portal] = out.split(/--- end of example \d+/).map((s) => s.trim())
+  const [created, seenByTest, patched] = modes.split('\n').map((line) => JSON.parse(line))
+  assert.match(created.affiliate.portal_url, /\/portal\/[A-Za-z0-9]{32}$/)
+  assert.deepEqual(
+    { email: seenByTest.affiliate.email, portal_url: seenByTest.affiliate.portal_url },
+    { email: null, portal_url: null },
+  )
+  assert.equal(patched.error.code, 'forbidden')
+  const [codes, retryAfter, real] = limits.split('\n').map((s) => s.trim())
+  assert.equal(codes, `${'401 '.repeat(30)}429`)
+  assert.match(retryAfter, /^retry-after: 60$/i)
+  assert.equal(real, '200')
+  assert.equal(JSON.parse(origin).error.code, 'forbidden')
+  const rotated = JSON.parse(portal)
+  assert.match(rotated.portal_url, /\/portal\/[A-Za-z0-9]{32}$/)
+  assert.notEqual(rotated.portal_url, created.affiliate.portal_url)
+})
