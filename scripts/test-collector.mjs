@@ -1,10 +1,9 @@
 /**
- * The one real collector a test run shares. `pnpm test` (scripts/test.mjs) starts a single
- * collector and hands it to every package through `REFLINE_TEST_COLLECTOR`; a package's tests run
- * on their own (`pnpm --filter @refline/node test`) start one for themselves. Either way each test
- * creates its own program, so tests never see each other's data.
- *
- * As a vitest globalSetup it provides `inject('collector')` = `{ url, adminToken, persistTo }`:
+ * vitest globalSetup: one real collector (wrangler dev, workerd, a fresh local D1) for a package's
+ * whole test run, torn down after it. Test files reach it through `inject('collector')` =
+ * `{ url, adminToken, persistTo }` and `collectorClient()`; each file or test creates its own
+ * program and reads only that program's rows, so files can share it (and run side by side).
+ * Affiliate codes are unique across programs: tests sharing a collector use distinct codes.
  *
  * @example
  * // vitest.config.ts
@@ -12,30 +11,10 @@
  * // a test
  * const { keys } = await collectorClient(inject('collector')).createProgram({ name: 'Acme' })
  */
-import { closeD1, collectorClient, startCollector } from './local-collector.mjs'
+import { startCollector } from './local-collector.mjs'
 
-export const SHARED_COLLECTOR_ENV = 'REFLINE_TEST_COLLECTOR'
-
-/**
- * The run's shared collector when there is one, else a fresh one of this process's own.
- * `stop()` stops only what this call started.
- */
-export async function testCollector() {
-  const shared = process.env[SHARED_COLLECTOR_ENV]
-  if (shared) {
-    const info = JSON.parse(shared)
-    const health = await fetch(`${info.url}/healthz`).catch((err) => err)
-    if (!(health instanceof Response) || !health.ok)
-      throw new Error(`${SHARED_COLLECTOR_ENV} names ${info.url}, which does not answer /healthz`)
-    return { ...collectorClient(info), shared: true, stop: () => closeD1(info.persistTo) }
-  }
-  const own = await startCollector()
-  return { ...own, shared: false }
-}
-
-/** vitest globalSetup: one collector for the package's run, torn down after it. */
 export default async function setup(project) {
-  const collector = await testCollector()
+  const collector = await startCollector()
   project.provide('collector', {
     url: collector.url,
     adminToken: collector.adminToken,

@@ -2,7 +2,8 @@ import { cloudflareTest } from '@cloudflare/vitest-pool-workers'
 import { defineConfig } from 'vitest/config'
 
 // Three projects: unit tests in Node, the same SDK inside workerd (the Workers runtime), and
-// end-to-end tests against a real local collector started with wrangler.
+// end-to-end tests against a real local collector (wrangler dev): the one `pnpm test` shares, or
+// one started for this package by scripts/test-collector.mjs.
 export default defineConfig({
   test: {
     projects: [
@@ -29,6 +30,7 @@ export default defineConfig({
         test: {
           name: 'collector',
           include: ['test/**/*.test.ts'],
+          globalSetup: ['../scripts/test-collector.mjs'],
           testTimeout: 30_000,
           hookTimeout: 180_000,
         },

@@ -1,8 +1,9 @@
 /**
- * The SDK against a real collector (wrangler dev, workerd, local D1 and Durable Objects), started
- * fresh for this file by the repo's scripts/local-collector.mjs.
+ * The SDK against a real collector (wrangler dev, workerd, local D1 and Durable Objects): the one
+ * `pnpm test` shares, or one started for this package (scripts/test-collector.mjs, the project's
+ * globalSetup). The file works in a program of its own, so other tests' data never shows here.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, inject, it } from 'vitest'
 import {
   Refline,
   ReflineAuthenticationError,
@@ -16,30 +17,41 @@ interface Collector {
   url: string
   createProgram(body?: object): Promise<{ program: { id: string }; keys: Record<string, string> }>
   query(sql: string): Promise<Array<Record<string, unknown>>>
-  stop(): Promise<void>
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    collector: { url: string; adminToken: string; persistTo: string }
+  }
 }
 
 const localCollector = new URL('../../scripts/local-collector.mjs', import.meta.url).href
 
 let collector: Collector
+let programId: string
 let keys: Record<string, string>
 let refline: Refline
 
 beforeAll(async () => {
-  const { startCollector } = (await import(localCollector)) as { startCollector(): Promise<Collector> }
-  collector = await startCollector()
+  const { collectorClient } = (await import(localCollector)) as {
+    collectorClient(info: ReturnType<typeof inject<'collector'>>): Collector
+  }
+  collector = collectorClient(inject('collector'))
   const created = await collector.createProgram({
     name: 'SDK test',
     commission: { type: 'percent', percent: 30 },
   })
   keys = created.keys
+  programId = created.program.id
   refline = new Refline({ secretKey: keys.secret!, baseUrl: collector.url })
   await refline.createAffiliate({ name: 'Jane Doe', email: 'jane@example.com', code: 'jane' })
 })
 
-afterAll(async () => {
-  await collector?.stop()
-})
+/** Rows of this file's program only: the collector may be shared with other tests. */
+const conversionsWithEventId = (eventId: string) =>
+  collector.query(
+    `SELECT COUNT(*) AS n FROM conversions WHERE program_id = '${programId}' AND event_id = '${eventId.replace(/'/g, "''")}'`,
+  )
 
 describe('@refline/node against a real collector', () => {
   it('tracks signup → conversion → refund and reports them in stats', async () => {
@@ -122,7 +134,7 @@ describe('@refline/node against a real collector', () => {
     expect(first.replayed).toBe(false)
     expect(second.replayed).toBe(true)
     expect(second.conversion).toEqual(first.conversion)
-    const rows = await collector.query("SELECT COUNT(*) AS n FROM conversions WHERE event_id = 'inv_replay'")
+    const rows = await conversionsWithEventId('inv_replay')
     expect(rows[0]?.n).toBe(1)
   })
 
@@ -143,9 +155,7 @@ describe('@refline/node against a real collector', () => {
     expect(attempts).toBe(2)
     expect(result.replayed).toBe(true)
     expect(result.conversion.commission?.amount).toBe(600)
-    const rows = await collector.query(
-      `SELECT COUNT(*) AS n FROM conversions WHERE event_id = '${result.eventId.replace(/'/g, "''")}'`,
-    )
+    const rows = await conversionsWithEventId(result.eventId)
     expect(rows[0]?.n).toBe(1)
   })
 

@@ -8,13 +8,18 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Refline } from '@refline/node'
 import type { BrowserContext } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 
 interface Collector {
   url: string
   createProgram(body?: object): Promise<{ program: { id: string }; keys: Record<string, string> }>
   query(sql: string): Promise<Array<Record<string, unknown>>>
-  stop(): Promise<void>
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    collector: { url: string; adminToken: string; persistTo: string }
+  }
 }
 
 const demoDir = fileURLToPath(new URL('..', import.meta.url))
@@ -22,6 +27,7 @@ const localCollector = fileURLToPath(new URL('../../../scripts/local-collector.m
 const chromiumHelper = fileURLToPath(new URL('../../../scripts/chromium.mjs', import.meta.url))
 
 let collector: Collector
+let programId: string
 let refline: Refline
 let janeId: string
 let demo: ChildProcess
@@ -29,12 +35,17 @@ let demoUrl: string
 let browser: BrowserContext
 
 beforeAll(async () => {
-  const { startCollector } = (await import(localCollector)) as { startCollector(): Promise<Collector> }
-  collector = await startCollector()
-  const { keys } = await collector.createProgram({
+  // The run's shared collector, or this package's own (scripts/test-collector.mjs, globalSetup):
+  // the test works in a program of its own and reads only that program's rows.
+  const { collectorClient } = (await import(localCollector)) as {
+    collectorClient(info: ReturnType<typeof inject<'collector'>>): Collector
+  }
+  collector = collectorClient(inject('collector'))
+  const { program, keys } = await collector.createProgram({
     name: 'Acme',
     commission: { type: 'percent', percent: 30 },
   })
+  programId = program.id
   refline = new Refline({ secretKey: keys.secret!, baseUrl: collector.url })
   const { affiliate } = await refline.createAffiliate({
     name: 'Jane Doe',
@@ -71,7 +82,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close()
   if (demo && demo.exitCode === null) demo.kill('SIGTERM')
-  await collector?.stop()
 })
 
 async function janeTotals() {
@@ -122,12 +132,12 @@ describe('demo SaaS with Refline in Chromium', () => {
     })
     // …and in its database: the signup came in with the browser's click id, then one conversion
     // with one commission for jane.
-    expect(await collector.query('SELECT click_id, affiliate_id FROM signups')).toEqual([
-      { click_id: clickId, affiliate_id: janeId },
-    ])
+    expect(
+      await collector.query(`SELECT click_id, affiliate_id FROM signups WHERE program_id = '${programId}'`),
+    ).toEqual([{ click_id: clickId, affiliate_id: janeId }])
     const rows = await collector.query(
       `SELECT c.amount, c.currency, m.amount AS commission, m.status, m.affiliate_id
-       FROM conversions c JOIN commissions m ON m.conversion_id = c.id`,
+       FROM conversions c JOIN commissions m ON m.conversion_id = c.id WHERE c.program_id = '${programId}'`,
     )
     expect(rows).toEqual([
       { amount: 4900, currency: 'USD', commission: 1470, status: 'pending', affiliate_id: janeId },
@@ -142,7 +152,9 @@ describe('demo SaaS with Refline in Chromium', () => {
     const afterRefund = await janeTotals()
     expect(afterRefund.refunds).toBe(1)
     expect(afterRefund.commission.USD ?? 0).toBe(0)
-    const [commission] = await collector.query('SELECT amount, status FROM commissions')
+    const [commission] = await collector.query(
+      `SELECT amount, status FROM commissions WHERE program_id = '${programId}'`,
+    )
     expect(commission).toEqual({ amount: 0, status: 'reversed' })
   })
 })

@@ -5,14 +5,13 @@
  */
 import { fileURLToPath } from 'node:url'
 import { Refline } from '@refline/node'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, inject, it } from 'vitest'
 import { StripeSim } from '../stripe-sim.ts'
 
 interface Collector {
   url: string
   createProgram(body?: object): Promise<{ program: { id: string }; keys: Record<string, string> }>
   query(sql: string): Promise<Array<Record<string, unknown>>>
-  stop(): Promise<void>
 }
 
 const localCollector = fileURLToPath(new URL('../../../scripts/local-collector.mjs', import.meta.url))
@@ -21,16 +20,16 @@ let keys: Record<string, string>
 let janeId: string
 
 beforeAll(async () => {
-  const { startCollector } = (await import(localCollector)) as { startCollector(): Promise<Collector> }
-  collector = await startCollector()
+  // The package's shared collector (scripts/test-collector.mjs, globalSetup): codes are unique
+  // across programs, hence `janesim`.
+  const { collectorClient } = (await import(localCollector)) as {
+    collectorClient(info: ReturnType<typeof inject<'collector'>>): Collector
+  }
+  collector = collectorClient(inject('collector'))
   ;({ keys } = await collector.createProgram({ name: 'Acme', commission: { type: 'percent', percent: 30 } }))
   const refline = new Refline({ secretKey: keys.secret!, baseUrl: collector.url })
   janeId = (await refline.createAffiliate({ name: 'Jane', email: 'jane@example.com', code: 'janesim' }))
     .affiliate.id
-})
-
-afterAll(async () => {
-  await collector?.stop()
 })
 
 describe('stripe-sim', () => {
