@@ -478,5 +478,9 @@ export const webhookDeliveries = sqliteTable(
     uniqueIndex('webhook_deliveries_event').on(t.endpointId, t.eventId),
     index('webhook_deliveries_due').on(t.programId, t.status, t.nextAttemptAt),
     index('webhook_deliveries_endpoint').on(t.endpointId, t.createdAt),
+    // The hourly cron: programs with due deliveries, and finished deliveries past retention,
+    // found by range scans instead of reading the whole log.
+    index('webhook_deliveries_pending').on(t.status, t.nextAttemptAt),
+    index('webhook_deliveries_finished').on(t.status, t.createdAt),
   ],
 )

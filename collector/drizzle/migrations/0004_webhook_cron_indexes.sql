@@ -1,0 +1,2 @@
+CREATE INDEX `webhook_deliveries_pending` ON `webhook_deliveries` (`status`,`next_attempt_at`);--> statement-breakpoint
+CREATE INDEX `webhook_deliveries_finished` ON `webhook_deliveries` (`status`,`created_at`);
