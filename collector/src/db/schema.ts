@@ -18,6 +18,8 @@ export const programs = sqliteTable('programs', {
   bonus: text('bonus'),
   landingUrl: text('landing_url'),
   allowedOrigins: text('allowed_origins').notNull().default('[]'),
+  /** Smallest payout per currency, `{<CUR>: minor units}` as JSON; `{}` = no minimum. */
+  minPayout: text('min_payout').notNull().default('{}'),
   createdAt: text('created_at').notNull(),
 })
 
@@ -195,6 +197,7 @@ export const commissions = sqliteTable(
     index('commissions_status').on(t.programId, t.mode, t.status, t.dueAt),
     index('commissions_affiliate').on(t.programId, t.affiliateId),
     index('commissions_conversion').on(t.conversionId),
+    index('commissions_payout').on(t.payoutId),
   ],
 )
 
@@ -482,5 +485,43 @@ export const webhookDeliveries = sqliteTable(
     // found by range scans instead of reading the whole log.
     index('webhook_deliveries_pending').on(t.status, t.nextAttemptAt),
     index('webhook_deliveries_finished').on(t.status, t.createdAt),
+  ],
+)
+
+// --- Payouts (collector/src/payouts/) -------------------------------------------------------
+
+/**
+ * A payout: the approved commissions (netted with unpaid clawbacks) gathered per affiliate and
+ * currency up to `period_end`, decided by the hub. Its commissions carry `payout_id` and are
+ * locked while it is `pending`; marking it paid marks them `paid`.
+ */
+export const payouts = sqliteTable(
+  'payouts',
+  {
+    id: text('id').primaryKey(),
+    programId: text('program_id').notNull(),
+    mode: text('mode', { enum: ['live', 'test'] }).notNull(),
+    status: text('status', { enum: ['pending', 'paid'] }).notNull(),
+    periodEnd: text('period_end').notNull(),
+    createdAt: text('created_at').notNull(),
+    paidAt: text('paid_at'),
+  },
+  (t) => [index('payouts_program').on(t.programId, t.mode, t.createdAt)],
+)
+
+/** One line of a payout: what one affiliate is paid in one currency, fixed when the payout is made. */
+export const payoutItems = sqliteTable(
+  'payout_items',
+  {
+    payoutId: text('payout_id').notNull(),
+    affiliateId: text('affiliate_id').notNull(),
+    currency: text('currency').notNull(),
+    amount: integer('amount').notNull(),
+    /** How many commissions (clawbacks included) the amount nets. */
+    commissionCount: integer('commission_count').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.payoutId, t.affiliateId, t.currency] }),
+    index('payout_items_affiliate').on(t.affiliateId),
   ],
 )
