@@ -194,6 +194,13 @@ describe('portal links', () => {
     expect(closed).toBe(4001)
     const unknown = await call('POST', '/v1/affiliates/aff_nope/portal-link', { token: keys.secret })
     expect(unknown.status).toBe(404)
+    const withBody = await call('POST', `/v1/affiliates/${aff.id}/portal-link`, {
+      token: keys.secret,
+      body: { portal_url: 'https://mine.example/' },
+    })
+    expect(withBody.status).toBe(400)
+    expect(withBody.body.error.field).toBe('portal_url')
+    expect((await fetchPage(`/portal/${fresh}`)).status).toBe(200)
   })
 
   it('keeps a legacy plaintext token working and hashes it on first use', async () => {

@@ -214,6 +214,16 @@ affiliateRoutes.post('/v1/affiliates/:id/portal-link', async (c) => {
   }
   await readOptionalEmptyBody(c)
   const row = await findAffiliate(c)
+  const result: PortalLinkResult = { portal_url: await replacePortalLink(c, row) }
+  return c.json(result, 201)
+})
+
+/**
+ * Gives the affiliate a new portal token and answers its URL: the old token's hash is replaced
+ * and the sockets opened with it are closed. For the portal-link endpoint, and for approving an
+ * application (the approval's answer and webhook carry the link, which exists nowhere else).
+ */
+export async function replacePortalLink(c: { env: Env; req: { url: string } }, row: Row): Promise<string> {
   const token = newPortalToken()
   await drizzle(c.env.DB)
     .update(affiliates)
@@ -224,11 +234,8 @@ affiliateRoutes.post('/v1/affiliates/:id/portal-link', async (c) => {
     })
     .where(eq(affiliates.id, row.id))
   await closeSockets(c.env, row.programId, portalTag(row.id))
-  const result: PortalLinkResult = {
-    portal_url: affiliateJson(c, { ...row, newPortalToken: token }).portal_url ?? '',
-  }
-  return c.json(result, 201)
-})
+  return `${publicOrigin(c.env, c.req.url)}/portal/${token}`
+}
 
 /** The endpoint takes no body; anything but an empty one (or `{}`) is refused, naming the fields. */
 async function readOptionalEmptyBody(c: Context<AppEnv>): Promise<void> {
