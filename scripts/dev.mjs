@@ -189,7 +189,11 @@ async function ensureProgram() {
 
 async function ensureAffiliate(secret, code, name) {
   const found = await api('GET', `/v1/affiliates/${code}`, { token: secret })
-  if (found.status === 200) return found.body.affiliate
+  if (found.status === 200) {
+    // Portal links are stored hashed and shown once: a fresh one is the only way to print it again.
+    const link = await api('POST', `/v1/affiliates/${code}/portal-link`, { token: secret })
+    return { ...found.body.affiliate, portal_url: link.body?.portal_url ?? null }
+  }
   const created = await api('POST', '/v1/affiliates', {
     token: secret,
     body: { name, email: `${code}@example.com`, code },
