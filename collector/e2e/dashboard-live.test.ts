@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { BrowserContext, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { type Collector, launchBrowser, launchCollector, signIn } from './support'
 
 let collector: Collector
@@ -20,6 +20,14 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close()
   await collector?.stop()
+})
+
+/** Uncaught errors of the dashboard pages: a script that throws half-way leaves stale numbers. */
+let pageErrors: string[] = []
+afterEach(() => {
+  const errors = pageErrors
+  pageErrors = []
+  expect(errors).toEqual([])
 })
 
 const UA = 'Mozilla/5.0 (X11; Linux x86_64) Chrome/126.0 Safari/537.36'
@@ -73,6 +81,7 @@ async function post(p: Program, path: string, body: Record<string, unknown>) {
 
 async function openDashboard(programId: string, query: Record<string, string> = {}): Promise<Page> {
   const page = await browser.newPage()
+  page.on('pageerror', (err) => pageErrors.push(err.message))
   await signIn(page, collector.url, collector.adminToken)
   await page.goto(`${collector.url}/dashboard?${new URLSearchParams({ program: programId, ...query })}`)
   await expect.poll(() => page.locator('#conn').getAttribute('data-state')).toBe('live')

@@ -247,7 +247,7 @@ export function DashboardPage(p: DashboardProps) {
           }
         />
 
-        <section class="grid-main">
+        <section>
           <div class="panel">
             <h2>Affiliates</h2>
             <p class="scope">{rangeScope}</p>
@@ -269,11 +269,6 @@ export function DashboardPage(p: DashboardProps) {
                 <tbody />
               </table>
             </div>
-          </div>
-          <div class="panel">
-            <h2>Live feed</h2>
-            <p class="scope">{`${f.who} · every sub-id · latest events`}</p>
-            <ol id="feed" class="feed" aria-live="polite" aria-relevant="additions" />
           </div>
         </section>
 
@@ -315,27 +310,34 @@ export function DashboardPage(p: DashboardProps) {
               </table>
             </div>
           </div>
-          <div class="panel">
-            <h2>New affiliate</h2>
-            <form id="new-affiliate" class="stack">
-              <label>
-                Name
-                <input name="name" required maxlength={200} autocomplete="off" />
-              </label>
-              <label>
-                Email
-                <input name="email" type="email" required autocomplete="off" />
-              </label>
-              <label>
-                Code <span class="muted">(optional)</span>
-                <input name="code" pattern="[A-Za-z0-9][A-Za-z0-9_\-]{0,63}" autocomplete="off" />
-              </label>
-              <button type="submit" class="primary">
-                Create affiliate
-              </button>
-              <p class="error" role="alert" hidden />
-            </form>
-            <div id="new-affiliate-result" class="result" hidden />
+          <div class="side">
+            <div class="panel">
+              <h2>Live feed</h2>
+              <p class="scope">{`${f.who} · every sub-id · latest events`}</p>
+              <ol id="feed" class="feed" aria-live="polite" aria-relevant="additions" />
+            </div>
+            <div class="panel">
+              <h2>New affiliate</h2>
+              <form id="new-affiliate" class="stack">
+                <label>
+                  Name
+                  <input name="name" required maxlength={200} autocomplete="off" />
+                </label>
+                <label>
+                  Email
+                  <input name="email" type="email" required autocomplete="off" />
+                </label>
+                <label>
+                  Code <span class="muted">(optional)</span>
+                  <input name="code" pattern="[A-Za-z0-9][A-Za-z0-9_\-]{0,63}" autocomplete="off" />
+                </label>
+                <button type="submit" class="primary">
+                  Create affiliate
+                </button>
+                <p class="error" role="alert" hidden />
+              </form>
+              <div id="new-affiliate-result" class="result" hidden />
+            </div>
           </div>
         </section>
       </main>

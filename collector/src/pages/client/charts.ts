@@ -21,6 +21,18 @@ export interface Chart {
 
 const HEIGHT = 200
 
+/**
+ * uPlot's legend shows "--" for every value while the pointer is off the chart; a dash there
+ * reads as "zero or unknown", so the idle legend shows labels only (values appear on hover).
+ */
+function blankIdleLegend(root: HTMLElement): void {
+  // Change the text node uPlot holds on to, never replace it (uPlot writes to it on hover).
+  root.querySelectorAll('.u-legend .u-value').forEach((cell) => {
+    const text = cell.firstChild
+    if (text && text.nodeValue === '--') text.nodeValue = ''
+  })
+}
+
 const EMPTY: Record<'minute' | 'day', string> = {
   minute: 'No data yet in the last hour: clicks, signups and conversions show here as they come.',
   day: 'No data yet for this range: no clicks, signups or conversions.',
@@ -33,6 +45,7 @@ export function createChart(el: HTMLElement, kind: 'minute' | 'day'): Chart {
     height: HEIGHT,
     cursor: { drag: { x: false, y: false } },
     legend: { live: true },
+    hooks: { setLegend: [(u) => blankIdleLegend(u.root)] },
     scales: { x: { time: true }, n: { range: (_u, _min, max) => [0, Math.max(4, max)] } },
     axes: [
       {
@@ -60,6 +73,7 @@ export function createChart(el: HTMLElement, kind: 'minute' | 'day'): Chart {
     ],
   }
   const plot = new uPlot(opts, [[], [], [], []], el)
+  blankIdleLegend(plot.root)
   const empty = h('p', { class: 'chart-empty', hidden: true }, EMPTY[kind])
   el.append(empty)
   new ResizeObserver(() => {
