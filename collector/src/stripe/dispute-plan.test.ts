@@ -14,6 +14,13 @@ const commission = (status: CommissionStatus, o: Partial<NonNullable<DisputeStat
   id: 'com_1',
   affiliate_id: 'aff_1',
   affiliate_code: 'jane',
+  affiliate_name: 'Jane',
+  conversion_id: 'cnv_1',
+  kind: 'conversion' as const,
+  original_amount: 980,
+  due_at: '2026-02-01T00:00:00.000Z',
+  created_at: '2026-01-01T00:00:00.000Z',
+  updated_at: '2026-01-01T00:00:00.000Z',
   amount: 980,
   clawed_back: 0,
   currency: 'USD',
@@ -36,6 +43,12 @@ describe('planDispute', () => {
     expect(plan.statements[1]?.sql).toMatch(/status = 'on_hold', reason = 'dispute'/)
     expect(plan.local.totals ?? []).toEqual([])
     expect(plan.events).toMatchObject([{ type: 'commission', status: 'on_hold' }])
+    expect(plan.webhooks).toMatchObject([
+      {
+        type: 'commission.updated',
+        data: { commission: { id: 'com_1', status: 'on_hold', reason: 'dispute' } },
+      },
+    ])
   })
 
   it('plans nothing for an opening it has already seen', () => {

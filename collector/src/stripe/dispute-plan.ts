@@ -12,6 +12,7 @@
  * Each step happens at most once per dispute: a repeated or out-of-order step plans nothing.
  */
 
+import { commissionJson } from '../hub/commission-status'
 import { rollupStatement } from '../hub/d1-writes'
 import {
   type EventContext,
@@ -23,7 +24,7 @@ import {
   stmt,
 } from '../hub/types'
 import { newId } from '../lib/crypto'
-import type { CommissionStatus } from '../shared'
+import type { CommissionRecord, CommissionStatus } from '../shared'
 
 export type DisputeStep = 'open' | 'won' | 'lost'
 
@@ -49,6 +50,13 @@ export interface DisputeState {
     id: string
     affiliate_id: string
     affiliate_code: string
+    affiliate_name: string
+    conversion_id: string
+    kind: 'conversion' | 'clawback'
+    original_amount: number
+    due_at: string
+    created_at: string
+    updated_at: string
     amount: number
     clawed_back: number
     currency: string
@@ -75,7 +83,9 @@ export async function loadDisputeState(
       .bind(ctx.programId, ctx.mode, input.conversion_event_id),
     db
       .prepare(
-        `SELECT m.id, m.affiliate_id, a.code AS affiliate_code, m.amount, m.clawed_back, m.currency, m.status, m.reason, c.sub
+        `SELECT m.id, m.affiliate_id, a.code AS affiliate_code, a.name AS affiliate_name, m.conversion_id, m.kind,
+                m.original_amount, m.due_at, m.created_at, m.updated_at, m.amount, m.clawed_back, m.currency,
+                m.status, m.reason, c.sub
          FROM conversions c JOIN commissions m ON m.conversion_id = c.id AND m.kind = 'conversion'
          JOIN affiliates a ON a.id = m.affiliate_id
          WHERE c.program_id = ? AND c.mode = ? AND c.event_id = ?`,
@@ -113,6 +123,13 @@ export function planDispute(
     : null
   const body = (): DisputeResult => ({ dispute: { id: input.dispute_id, step: input.step, commission } })
   const nothing = (): EventPlan<DisputeResult> => ({ statements, body: body(), local: {}, events })
+  /** `commission.updated` for the founder's webhooks, with the record as it is after this step. */
+  const webhooks: NonNullable<EventPlan<unknown>['webhooks']> = []
+  const updated = (change: Partial<CommissionRecord>) => {
+    if (!c) return
+    const record: CommissionRecord = { ...commissionJson(c), ...change, updated_at: nowIso }
+    webhooks.push({ type: 'commission.updated', data: { commission: record } })
+  }
 
   const rollup = (delta: number) =>
     c &&
@@ -167,8 +184,9 @@ export function planDispute(
       )
       commission = { id: c.id, amount: c.amount, currency: c.currency, status: 'on_hold' }
       announce(c.amount, 'on_hold')
+      updated({ status: 'on_hold', reason: 'dispute' })
     }
-    return { statements, body: body(), local: {}, events }
+    return { statements, body: body(), local: {}, events, webhooks }
   }
 
   // A close step needs the opened dispute (Stripe always sends `created` first; a `closed`
@@ -211,8 +229,9 @@ export function planDispute(
       )
       commission = { id: c.id, amount: c.amount, currency: c.currency, status: back }
       announce(c.amount, back)
+      updated({ status: back, reason: opened.previous_reason })
     }
-    return { statements, body: body(), local: {}, events }
+    return { statements, body: body(), local: {}, events, webhooks }
   }
 
   // lost
@@ -234,6 +253,7 @@ export function planDispute(
     })
     commission = { id: c.id, amount: 0, currency: c.currency, status: 'reversed' }
     announce(c.amount, 'reversed')
+    updated({ status: 'reversed', amount: 0, reason: 'dispute_lost' })
   } else if (c.status === 'paid' && c.amount + c.clawed_back > 0) {
     // Paid out already: claw back what is left of it, as a refund after payout does.
     const clawback = -(c.amount + c.clawed_back)
@@ -271,6 +291,16 @@ export function planDispute(
     })
     commission = { id: clawbackId, amount: clawback, currency: c.currency, status: 'approved' }
     announce(clawback, 'approved')
+    updated({
+      id: clawbackId,
+      kind: 'clawback',
+      amount: clawback,
+      original_amount: clawback,
+      status: 'approved',
+      reason: 'dispute_lost',
+      due_at: nowIso,
+      created_at: nowIso,
+    })
   }
-  return { statements, body: body(), local: { totals }, events }
+  return { statements, body: body(), local: { totals }, events, webhooks }
 }
