@@ -119,6 +119,11 @@ function int(v: unknown): number | null {
   return typeof v === 'number' && Number.isSafeInteger(v) ? v : null
 }
 
+/** Unix seconds Stripe could plausibly send: 2000-01-01 to 9999-12-31 (outside, a Date cannot print). */
+export function plausibleSeconds(v: unknown): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 946_684_800 && v <= 253_402_300_799
+}
+
 function iso(seconds: number): string {
   return new Date(seconds * 1000).toISOString()
 }
@@ -138,8 +143,7 @@ function metadataClick(o: Record<string, unknown> | null): string | undefined {
 
 /** The payment's own time when Stripe gives one, else the event's. */
 function paidAt(seconds: unknown, event: StripeEventLike): string {
-  const s = int(seconds)
-  return iso(s && s > 0 ? s : event.created)
+  return iso(plausibleSeconds(seconds) ? seconds : event.created)
 }
 
 /** Promotion code ids on a session: `discounts[]` and, when expanded, `total_details.breakdown.discounts[]`. */
@@ -276,7 +280,11 @@ export function mapStripeEvent(event: StripeEventLike): StripeAction {
       const subscriptionId = str(o.id)
       if (!customerId || !subscriptionId)
         return { kind: 'ignored', reason: 'subscription without a customer' }
-      const ended = int(o.ended_at) ?? int(o.canceled_at)
+      const ended = plausibleSeconds(o.ended_at)
+        ? o.ended_at
+        : plausibleSeconds(o.canceled_at)
+          ? o.canceled_at
+          : null
       return { kind: 'churn', customerId, subscriptionId, churnedAt: iso(ended ?? event.created) }
     }
     case 'promotion_code.created':

@@ -22,7 +22,13 @@ import {
   type StripeIntegration,
   saveProcessedEvent,
 } from './data'
-import { eventMode, mapStripeEvent, STRIPE_EVENT_TYPES, type StripeEventLike } from './map-event'
+import {
+  eventMode,
+  mapStripeEvent,
+  plausibleSeconds,
+  STRIPE_EVENT_TYPES,
+  type StripeEventLike,
+} from './map-event'
 
 export const stripeRoutes = new Hono<AppEnv>()
 
@@ -125,6 +131,20 @@ function claimsLivemode(raw: string): boolean {
   }
 }
 
+/**
+ * The envelope fields every step relies on. A signed event is Stripe's, but bodies are still
+ * checked: a malformed one is a 400 naming the field, never a 500 or a half-recorded event.
+ */
+function envelopeProblem(event: StripeEventLike, live: boolean): string | null {
+  if (typeof event.id !== 'string' || !event.id || event.id.length > 255) return 'id'
+  if (typeof event.type !== 'string' || !event.type || event.type.length > 100) return 'type'
+  if (event.livemode !== live) return 'livemode'
+  if (!plausibleSeconds(event.created) || event.created > Date.now() / 1000 + 86_400) return 'created'
+  const object = event.data?.object
+  if (!object || typeof object !== 'object' || Array.isArray(object)) return 'data.object'
+  return null
+}
+
 stripeRoutes.post('/v1/integrations/stripe/:program_id', async (c) => {
   const programId = c.req.param('program_id')
   const raw = await readRawBody(c)
@@ -158,9 +178,8 @@ stripeRoutes.post('/v1/integrations/stripe/:program_id', async (c) => {
     }
     throw new ApiError('invalid_request', message.slice(0, 300), 'stripe-signature')
   }
-  if (typeof event.id !== 'string' || typeof event.type !== 'string' || event.livemode !== live) {
-    throw new ApiError('invalid_request', 'Not a Stripe event', 'id')
-  }
+  const bad = envelopeProblem(event, live)
+  if (bad) throw new ApiError('invalid_request', `Not a Stripe event: ${bad} is missing or malformed`, bad)
 
   const mode = eventMode(event)
   const ctx: EventContext = { programId, mode, now }
