@@ -54,7 +54,10 @@ export async function run({ collector } = {}) {
           // per publishable key and IP (under wrangler dev the client's CF-Connecting-IP is used).
           setupRequest: (req) => ({
             ...req,
-            headers: { ...req.headers, 'cf-connecting-ip': `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}` },
+            headers: {
+              ...req.headers,
+              'cf-connecting-ip': `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`,
+            },
             body: JSON.stringify({
               key: keys.publishable,
               ref: code,

@@ -38,7 +38,11 @@ try {
       fetch(`${url}/dashboard/sign-in`, {
         method: 'POST',
         redirect: 'manual',
-        headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin' },
+        headers: {
+          cookie,
+          'content-type': 'application/x-www-form-urlencoded',
+          'sec-fetch-site': 'same-origin',
+        },
         body: new URLSearchParams({ _csrf: csrf, token: `guess-${i}-xxxxxxxxxxxxxxxx` }).toString(),
       }),
     ),
@@ -60,7 +64,9 @@ try {
       }),
     ),
   }
-  console.table(Object.entries(rows).map(([flood, r]) => ({ flood, ...r, answers: JSON.stringify(r.answers) })))
+  console.table(
+    Object.entries(rows).map(([flood, r]) => ({ flood, ...r, answers: JSON.stringify(r.answers) })),
+  )
   const limited = await fetch(`${url}/v1/stats`, { headers: { authorization: 'Bearer sk_live_guess' } })
   console.log('next failed auth: %d, Retry-After: %s', limited.status, limited.headers.get('retry-after'))
   const good = await fetch(`${url}/v1/stats`, { headers: { authorization: `Bearer ${keys.secret}` } })

@@ -36,7 +36,9 @@ after(async () => {
 test('every docs/security.md example shows what the text says', () => {
   assert.ok(blocks.length >= 5, `expected examples, found ${blocks.length}`)
   const script = blocks
-    .map((b, i) => `${b.replace('http://127.0.0.1:8787', collector.url)}\necho; echo "--- end of example ${i}"`)
+    .map(
+      (b, i) => `${b.replace('http://127.0.0.1:8787', collector.url)}\necho; echo "--- end of example ${i}"`,
+    )
     .join('\n')
   const out = execFileSync('bash', ['-c', `set -e\n${script}`], { cwd, encoding: 'utf8' })
   const [, modes, limits, origin, portal] = out.split(/--- end of example \d+/).map((s) => s.trim())
