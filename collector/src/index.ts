@@ -7,6 +7,7 @@ import type { AppEnv, Env } from './lib/env'
 import { errorResponse, onError } from './lib/errors'
 import { runMaintenance } from './lib/maintenance'
 import { hashLegacyPortalTokens } from './lib/portal-token'
+import { openapiRoutes } from './openapi'
 import { affiliateRoutes } from './routes/affiliates'
 import { assetRoutes } from './routes/assets'
 import { clickRoutes } from './routes/clicks'
@@ -31,6 +32,7 @@ export { WebhookDispatcher } from './webhooks/dispatcher'
 export const app = new Hono<AppEnv>()
 
 app.get('/healthz', (c) => c.json({ status: 'ok' }))
+app.route('/', openapiRoutes)
 app.route('/', clickRoutes)
 app.route('/', programRoutes)
 app.route('/', affiliateRoutes)

@@ -122,7 +122,7 @@ liveRoutes.get('/v1/live', async (c) => {
   return hubFor(c.env, target.programId).fetch(new Request(c.req.url, { headers }))
 })
 
-const liveTokenInput = z.object({ affiliate_id: z.string().min(1).max(64).optional() }).strict()
+export const liveTokenInput = z.object({ affiliate_id: z.string().min(1).max(64).optional() }).strict()
 
 liveRoutes.post('/v1/live/tokens', requireSecretKey, async (c) => {
   const { programId, mode } = c.get('auth')

@@ -38,12 +38,12 @@ const events = z
   .max(WEBHOOK_EVENT_TYPES.length)
   .refine((list) => new Set(list).size === list.length, 'must not repeat a type')
 
-const endpointInput = z.strictObject({
+export const endpointInput = z.strictObject({
   url: z.string().min(1).max(MAX_URL_LENGTH),
   events: events.optional(),
 })
 
-const endpointPatch = z.strictObject({
+export const endpointPatch = z.strictObject({
   url: z.string().min(1).max(MAX_URL_LENGTH).optional(),
   events: events.optional(),
   enabled: z.boolean().optional(),

@@ -1,0 +1,164 @@
+/**
+ * The document's entries for the live channel, outgoing webhooks, Stripe and the document
+ * itself. Request bodies are the routes' own validators.
+ */
+import { z } from 'zod'
+import { liveTokenInput } from '../routes/live'
+import { stripeIntegrationInput } from '../stripe/routes'
+import { endpointInput, endpointPatch } from '../webhooks/routes'
+import { describeRoute } from './registry'
+import * as r from './responses'
+
+const q = (description: string) => z.string().optional().describe(description)
+const endpoint = z.object({ endpoint: r.webhookEndpoint })
+
+describeRoute(
+  {
+    method: 'get',
+    path: '/v1/openapi.json',
+    tag: 'meta',
+    auth: 'none',
+    summary: 'This document: the OpenAPI 3.1 description of v1, generated from the validators',
+    responses: { 200: { description: 'The OpenAPI document', schema: r.anyObject } },
+  },
+  {
+    method: 'post',
+    path: '/v1/live/tokens',
+    tag: 'live',
+    auth: 'secret',
+    summary: 'A short-lived token (10 minutes) for GET /v1/live',
+    body: liveTokenInput,
+    bodyOptional: true,
+    responses: { 201: { description: 'The token and the socket URL', schema: r.liveToken } },
+  },
+  {
+    method: 'get',
+    path: '/v1/live',
+    tag: 'live',
+    auth: 'live_channel',
+    summary: 'The live channel (WebSocket)',
+    description:
+      'Upgrade with `Upgrade: websocket`. The first message is `{"type":"snapshot","totals":…}`, then one message per event. An `Origin` other than the collector’s own is refused (403). Without an upgrade the answer is 400.',
+    query: z.object({
+      token: q('An affiliate portal token or a live token'),
+      program: q('With the session cookie: the program id'),
+      mode: q('With the session cookie: live (default) or test'),
+    }),
+    responses: { 101: { description: 'Switching to the WebSocket protocol' } },
+    errors: [400, 404],
+  },
+  {
+    method: 'post',
+    path: '/v1/webhook-endpoints',
+    tag: 'webhooks',
+    auth: 'secret',
+    summary: 'Add an endpoint for outgoing webhooks (its whsec_ secret is shown once)',
+    body: endpointInput,
+    responses: { 201: { description: 'The endpoint with its secret', schema: endpoint } },
+  },
+  {
+    method: 'get',
+    path: '/v1/webhook-endpoints',
+    tag: 'webhooks',
+    auth: 'secret',
+    summary: "The key's mode's endpoints",
+    responses: {
+      200: { description: 'The endpoints', schema: z.object({ endpoints: z.array(r.webhookEndpoint) }) },
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/webhook-endpoints/:id',
+    tag: 'webhooks',
+    auth: 'secret',
+    summary: 'One endpoint',
+    params: { id: 'The endpoint id' },
+    responses: { 200: { description: 'The endpoint', schema: endpoint } },
+    errors: [404],
+  },
+  {
+    method: 'patch',
+    path: '/v1/webhook-endpoints/:id',
+    tag: 'webhooks',
+    auth: 'secret',
+    summary: 'Change an endpoint: url, events, enabled',
+    params: { id: 'The endpoint id' },
+    body: endpointPatch,
+    responses: { 200: { description: 'The changed endpoint', schema: endpoint } },
+    errors: [404],
+  },
+  {
+    method: 'delete',
+    path: '/v1/webhook-endpoints/:id',
+    tag: 'webhooks',
+    auth: 'secret',
+    summary: 'Delete an endpoint',
+    params: { id: 'The endpoint id' },
+    responses: {
+      200: { description: 'Deleted', schema: z.object({ deleted: z.literal(true), id: z.string() }) },
+    },
+    errors: [404],
+  },
+  {
+    method: 'get',
+    path: '/v1/webhook-endpoints/:id/deliveries',
+    tag: 'webhooks',
+    auth: 'secret',
+    summary: "An endpoint's delivery log, newest first",
+    params: { id: 'The endpoint id' },
+    query: z.object({ status: q('pending, delivered or failed'), limit: q('1 to 100 (default 50)') }),
+    responses: {
+      200: { description: 'The deliveries', schema: z.object({ deliveries: z.array(r.webhookDelivery) }) },
+    },
+    errors: [400, 404],
+  },
+  {
+    method: 'post',
+    path: '/v1/webhook-endpoints/:id/deliveries/:delivery_id/resend',
+    tag: 'webhooks',
+    auth: 'secret',
+    summary: 'Send a delivered or failed delivery again',
+    params: { id: 'The endpoint id', delivery_id: 'The delivery id' },
+    responses: { 202: { description: 'Queued again', schema: z.object({ delivery: r.webhookDelivery }) } },
+    errors: [404, 409],
+  },
+  {
+    method: 'put',
+    path: '/v1/integrations/stripe',
+    tag: 'stripe',
+    auth: 'live_secret',
+    summary: "Store the Stripe endpoint's signing secrets (never returned)",
+    body: stripeIntegrationInput,
+    responses: { 200: { description: 'The integration', schema: r.stripeIntegration } },
+  },
+  {
+    method: 'get',
+    path: '/v1/integrations/stripe',
+    tag: 'stripe',
+    auth: 'live_secret',
+    summary: 'The Stripe integration: connected, the URL to paste into Stripe, the last event',
+    responses: { 200: { description: 'The integration', schema: r.stripeIntegration } },
+  },
+  {
+    method: 'delete',
+    path: '/v1/integrations/stripe',
+    tag: 'stripe',
+    auth: 'live_secret',
+    summary: 'Disconnect Stripe (forget the secrets)',
+    responses: { 200: { description: 'The integration, disconnected', schema: r.stripeIntegration } },
+  },
+  {
+    method: 'post',
+    path: '/v1/integrations/stripe/:program_id',
+    tag: 'stripe',
+    auth: 'stripe_signature',
+    summary: 'The URL pasted into Stripe: a signed Stripe event',
+    description:
+      'Verified with the official `stripe` package (300 s tolerance); a bad or old signature is 400 and writes nothing. Every event is idempotent on its id; unknown types answer `{"ignored": true}`. Bodies up to 256 KB.',
+    params: { program_id: 'The program id (prg_…)' },
+    body: r.anyObject.describe('A Stripe event, exactly as Stripe sends it'),
+    idempotent: true,
+    responses: { 200: { description: 'What the event did', schema: r.anyObject } },
+    errors: [400, 413],
+  },
+)

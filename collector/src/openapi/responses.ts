@@ -1,0 +1,201 @@
+/**
+ * The answers of the v1 API as zod schemas, for the document only (the routes build their
+ * answers with the types of shared.ts). Each is checked against its shared.ts type at compile
+ * time (`Fits` below), so a field renamed or retyped there fails `pnpm typecheck` here. The
+ * document leaves answer objects open (extra properties allowed): the contract grows by adding
+ * fields, and an older client must keep validating newer answers.
+ */
+import { z } from 'zod'
+import type {
+  Affiliate,
+  ClickResult,
+  CommissionRecord,
+  ConversionResult,
+  LiveTokenResult,
+  PortalLinkResult,
+  Program,
+  ProgramCreated,
+  RefundResult,
+  SignupResult,
+  StatsResult,
+  WebhookDelivery,
+  WebhookEndpoint,
+} from '../shared'
+
+/** Compile-time: every value of shared type T is a valid answer under schema S. */
+type Fits<T, S extends z.ZodType> = [T] extends [z.output<S>] ? true : false
+function fits<_T extends true>(): void {}
+
+const iso = z.string().describe('ISO 8601 date-time')
+const money = z
+  .record(z.string(), z.number().int())
+  .describe('Minor units per ISO 4217 currency, e.g. {"USD": 4900}')
+const mode = z.enum(['live', 'test'])
+const affiliateRef = z.object({ id: z.string(), code: z.string() })
+
+export const commissionRule = z.union([
+  z.object({ type: z.literal('percent'), percent: z.number() }),
+  z.object({ type: z.literal('flat'), amount: z.number().int(), currency: z.string() }),
+])
+
+export const program = z.object({
+  id: z.string(),
+  name: z.string(),
+  currency: z.string(),
+  cookie_days: z.number().int(),
+  attribution: z.enum(['last_click', 'first_click']),
+  commission: commissionRule,
+  recurring_months: z.number().int().nullable(),
+  hold_days: z.number().int(),
+  bonus: z
+    .object({ amount: z.number().int(), currency: z.string(), within_hours: z.number().int() })
+    .nullable(),
+  landing_url: z.string().nullable(),
+  allowed_origins: z.array(z.string()),
+  created_at: iso,
+})
+fits<Fits<Program, typeof program>>()
+
+const keys = z.object({
+  publishable: z.string(),
+  secret: z.string(),
+  test_publishable: z.string(),
+  test_secret: z.string(),
+})
+export const programCreated = z.object({ program, keys })
+fits<Fits<ProgramCreated, typeof programCreated>>()
+export const keysRolled = z.object({ keys })
+
+export const affiliate = z.object({
+  id: z.string(),
+  code: z.string(),
+  name: z.string(),
+  email: z.string().nullable().describe('null when a test key looks at a live affiliate'),
+  commission: commissionRule.nullable(),
+  status: z.enum(['pending', 'active', 'rejected', 'disabled']),
+  mode,
+  portal_url: z
+    .string()
+    .nullable()
+    .describe('Only in the answer that creates the affiliate or issues a new link'),
+  link: z.string(),
+  created_at: iso,
+  promo_codes: z.array(z.string()).optional(),
+})
+fits<Fits<Affiliate, typeof affiliate>>()
+
+export const portalLink = z.object({ portal_url: z.string() })
+fits<Fits<PortalLinkResult, typeof portalLink>>()
+
+export const clickResult = z.object({ click_id: z.string(), attributed: z.boolean() })
+fits<Fits<ClickResult, typeof clickResult>>()
+
+export const signupResult = z.object({
+  signup: z.object({ id: z.string(), customer_id: z.string(), affiliate: affiliateRef.nullable() }),
+})
+fits<Fits<SignupResult, typeof signupResult>>()
+
+const commissionSummary = z.object({
+  id: z.string(),
+  amount: z.number().int(),
+  currency: z.string(),
+  status: z.string(),
+})
+
+export const conversionResult = z.object({
+  conversion: z.object({
+    id: z.string(),
+    event_id: z.string(),
+    affiliate: affiliateRef.nullable(),
+    commission: commissionSummary.nullable(),
+  }),
+})
+fits<Fits<ConversionResult, typeof conversionResult>>()
+
+export const refundResult = z.object({
+  refund: z.object({ id: z.string(), amount: z.number().int(), commission: commissionSummary.nullable() }),
+})
+fits<Fits<RefundResult, typeof refundResult>>()
+
+export const commission = z.object({
+  id: z.string(),
+  affiliate: z.object({ id: z.string(), code: z.string(), name: z.string() }),
+  conversion_id: z.string().nullable(),
+  kind: z.string().describe('conversion, clawback or signup'),
+  amount: z.number().int(),
+  original_amount: z.number().int(),
+  currency: z.string(),
+  status: z.string().describe('pending, approved, on_hold, paid, reversed or rejected'),
+  reason: z.string().nullable(),
+  due_at: z.string().nullable(),
+  created_at: iso,
+  updated_at: iso,
+})
+fits<Fits<CommissionRecord, typeof commission>>()
+
+const totals = z.object({
+  clicks: z.number().int(),
+  unique_clicks: z.number().int(),
+  signups: z.number().int(),
+  conversions: z.number().int(),
+  refunds: z.number().int(),
+  revenue: money,
+  commission: money,
+})
+
+export const stats = z.object({
+  from: iso,
+  to: iso,
+  interval: z.enum(['hour', 'day']),
+  tz: z.string(),
+  mode,
+  totals,
+  series: z.array(totals.extend({ t: iso })),
+  affiliates: z.array(z.object({ id: z.string(), code: z.string(), name: z.string(), totals })),
+})
+fits<Fits<StatsResult, typeof stats>>()
+
+export const liveToken = z.object({ token: z.string(), url: z.string(), expires_at: iso })
+fits<Fits<LiveTokenResult, typeof liveToken>>()
+
+export const webhookEndpoint = z.object({
+  id: z.string(),
+  url: z.string(),
+  events: z.array(z.string()),
+  status: z.enum(['enabled', 'disabled']),
+  disabled_reason: z.string().nullable(),
+  mode,
+  created_at: iso,
+  secret: z.string().optional().describe('whsec_…, only in the answer that creates the endpoint'),
+})
+fits<Fits<WebhookEndpoint, typeof webhookEndpoint>>()
+
+export const webhookDelivery = z.object({
+  id: z.string(),
+  event_id: z.string(),
+  type: z.string(),
+  status: z.enum(['pending', 'delivered', 'failed']),
+  attempts: z.number().int(),
+  response_code: z.number().int().nullable(),
+  last_error: z.string().nullable(),
+  next_attempt_at: z.string().nullable(),
+  last_attempt_at: z.string().nullable(),
+  delivered_at: z.string().nullable(),
+  created_at: iso,
+})
+fits<Fits<WebhookDelivery, typeof webhookDelivery>>()
+
+export const stripeIntegration = z.object({
+  stripe: z.object({
+    connected: z.boolean(),
+    webhook_url: z.string(),
+    last_event_at: z.string().nullable(),
+    last_delivery_at: z.string().nullable(),
+    last_delivery_error: z.string().nullable(),
+    test_mode_secret: z.boolean(),
+    events: z.array(z.string()),
+  }),
+})
+
+/** Any JSON object: answers whose shape belongs to another document (Stripe's event outcome). */
+export const anyObject = z.record(z.string(), z.unknown())
