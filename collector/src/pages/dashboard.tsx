@@ -192,7 +192,9 @@ export function DashboardPage(p: DashboardProps) {
         {p.mode === 'test' ? <p class="banner">Viewing test data: events sent with test keys.</p> : null}
         <div class="counters-head">
           <h2>Whole program</h2>
-          <p class="counters-note scope">Whole program, all time, every affiliate and sub-id · live</p>
+          <p class="counters-note scope">
+            Whole program, all time, every affiliate and sub-id · updated as events arrive
+          </p>
         </div>
         <Counters id="live-totals" totals={p.totals} label="Whole program, all time, updated live" />
 
