@@ -37,6 +37,14 @@ function workspacePackages() {
   })
 }
 
+/** `*.test.mjs` files of a folder, as paths from the root. */
+function testFiles(dir) {
+  return readdirSync(join(root, dir))
+    .filter((f) => f.endsWith('.test.mjs'))
+    .sort()
+    .map((f) => join(dir, f))
+}
+
 /**
  * Longest first, so the long ones start at once and the short ones fill the gaps (measured on a
  * 2-core machine: the collector ~80 s, the browser script ~60 s, the demo ~40 s, the rest less).
@@ -49,8 +57,9 @@ const tasks = [
     weight: WEIGHT[dir] ?? 30,
     cmd: ['pnpm', '--filter', name, 'run', 'test'],
   })),
-  { name: 'docs test', weight: 30, cmd: ['node', '--test', 'docs/'] },
-  { name: 'scripts test', weight: 30, cmd: ['node', '--test', 'scripts/'] },
+  // Named one by one: given a folder, node --test would also run test.mjs and test-*.mjs here.
+  { name: 'docs test', weight: 30, cmd: ['node', '--test', ...testFiles('docs')] },
+  { name: 'scripts test', weight: 30, cmd: ['node', '--test', ...testFiles('scripts')] },
   { name: 'typecheck', weight: 20, cmd: ['pnpm', '-r', '--if-present', 'run', 'typecheck'] },
   { name: 'lint', weight: 10, cmd: ['pnpm', 'exec', 'biome', 'check', '.'] },
 ].sort((a, b) => b.weight - a.weight)
