@@ -3,6 +3,7 @@
  * ProgramHub Durable Object and the cron handler.
  */
 import { Hono } from 'hono'
+import { hubAdminRoutes } from './hub-admin/routes'
 import type { AppEnv, Env } from './lib/env'
 import { errorResponse, onError } from './lib/errors'
 import { runMaintenance } from './lib/maintenance'
@@ -34,6 +35,7 @@ export const app = new Hono<AppEnv>()
 app.get('/healthz', (c) => c.json({ status: 'ok' }))
 app.route('/', openapiRoutes)
 app.route('/', clickRoutes)
+app.route('/', hubAdminRoutes)
 app.route('/', programRoutes)
 app.route('/', affiliateRoutes)
 app.route('/', eventRoutes)

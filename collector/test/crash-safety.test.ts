@@ -121,3 +121,20 @@ describe('a hub that dies between D1 and its own commit', () => {
     expect(await hub(program.id).audit()).toEqual([])
   })
 })
+
+describe('operator tools', () => {
+  it('audits and rebuilds a hub with the admin token only', async () => {
+    const { keys, program } = await createProgram()
+    const aff = await createAffiliate(keys.secret)
+    await sendClick(keys.publishable, { ref: aff.code, click_id: clickId() })
+    expect((await call('GET', `/v1/admin/programs/${program.id}/audit`, { token: keys.secret })).status).toBe(401)
+    const audit = await call('GET', `/v1/admin/programs/${program.id}/audit`, { token: 'test-admin-token' })
+    expect(audit.body).toEqual({ program_id: program.id, equal: true, differences: [] })
+    const rebuilt = await call('POST', `/v1/admin/programs/${program.id}/rebuild`, { token: 'test-admin-token' })
+    expect(rebuilt.status).toBe(200)
+    expect(rebuilt.body.rebuilt).toMatchObject({ clicks: 1 })
+    expect((await hub(program.id).totals('live')).clicks).toBe(1)
+    const missing = await call('GET', '/v1/admin/programs/prg_nope/health', { token: 'test-admin-token' })
+    expect(missing.status).toBe(404)
+  })
+})
