@@ -1,19 +1,53 @@
 /**
- * Support for the generated-input tests: a dashboard session without the sign-in form, a snapshot
+ * Support for the generated-input tests: a dashboard session signed in through the form, a snapshot
  * of everything stored (every D1 table's row count and the hub's live totals), and the checks
  * every answer must pass.
  */
-import { env } from 'cloudflare:test'
+import { createExecutionContext, env } from 'cloudflare:test'
 import { expect } from 'vitest'
-import { csrfFor, SESSION_COOKIE, type SessionPayload } from '../src/lib/session'
-import { signToken } from '../src/lib/signing'
+import worker from '../src/index'
 import type { Mode, Totals } from '../src/shared'
+import { ADMIN } from './helpers'
 
-/** A signed-in dashboard: the cookie header and the CSRF token its mutations carry. */
+/** Every Set-Cookie header (workerd has getAll; the DOM-ish types don't). */
+function cookieOf(res: Response, name: string): string {
+  const all = (res.headers as unknown as { getAll(name: string): string[] }).getAll('set-cookie')
+  return all.find((c) => c.startsWith(`${name}=`))?.split(';')[0] ?? ''
+}
+
+async function page(path: string, init: RequestInit = {}): Promise<{ res: Response; text: string }> {
+  const res = await worker.fetch(
+    new Request(`http://collector.test${path}`, init),
+    env,
+    createExecutionContext(),
+  )
+  return { res, text: await res.text() }
+}
+
+/**
+ * A signed-in dashboard, through the real sign-in form: the cookie header and the CSRF token
+ * its mutations carry (read from the page, as the dashboard's own script does).
+ */
 export async function dashboardSession(): Promise<{ cookie: string; csrf: string }> {
-  const sid = crypto.randomUUID().replace(/-/g, '')
-  const payload: SessionPayload = { kind: 'session', sid, exp: Date.now() + 3_600_000 }
-  return { cookie: `${SESSION_COOKIE}=${await signToken(env, payload)}`, csrf: await csrfFor(env, sid) }
+  const form = await page('/dashboard/sign-in')
+  const formCsrf = /name="_csrf" value="([^"]+)"/.exec(form.text)?.[1] ?? ''
+  const signedIn = await page('/dashboard/sign-in', {
+    method: 'POST',
+    headers: {
+      cookie: cookieOf(form.res, 'rl_signin'),
+      'content-type': 'application/x-www-form-urlencoded',
+      'sec-fetch-site': 'same-origin',
+      'cf-connecting-ip': `192.0.2.${Math.floor(Math.random() * 250)}`,
+    },
+    body: new URLSearchParams({ _csrf: formCsrf, token: ADMIN }).toString(),
+    redirect: 'manual',
+  })
+  const cookie = cookieOf(signedIn.res, 'rl_session')
+  if (!cookie) throw new Error(`dashboardSession: sign-in answered ${signedIn.res.status}`)
+  const dashboard = await page('/dashboard', { headers: { cookie } })
+  const csrf = /name="csrf-token" content="([^"]+)"/.exec(dashboard.text)?.[1] ?? ''
+  if (!csrf) throw new Error('dashboardSession: no CSRF token on the dashboard page')
+  return { cookie, csrf }
 }
 
 let tableNames: string[] | null = null
@@ -39,17 +73,20 @@ const hub = (programId: string) => env.HUB.get(env.HUB.idFromName(programId))
 export async function storedState(programIds: string[]): Promise<StoredState> {
   const names = await tables()
   const sql = `SELECT ${names.map((n) => `(SELECT COUNT(*) FROM "${n}") AS "${n}"`).join(', ')}`
-  const rows = (await env.DB.prepare(sql).first<Record<string, number>>()) ?? {}
-  const totals: Record<string, Totals> = {}
-  for (const id of programIds) {
-    for (const mode of ['live', 'test'] as Mode[]) totals[`${id}/${mode}`] = await hub(id).totals(mode)
+  const scopes = programIds.flatMap((id) => (['live', 'test'] as Mode[]).map((mode) => [id, mode] as const))
+  const [rows, ...totals] = await Promise.all([
+    env.DB.prepare(sql).first<Record<string, number>>(),
+    ...scopes.map(([id, mode]) => hub(id).totals(mode)),
+  ])
+  return {
+    rows: rows ?? {},
+    hub: Object.fromEntries(scopes.map(([id, mode], i) => [`${id}/${mode}`, totals[i] as Totals])),
   }
-  return { rows, hub: totals }
 }
 
 /** Writes every click the hubs still buffer, so the D1 counts stop moving before a comparison. */
 export async function settle(programIds: string[]): Promise<void> {
-  for (const id of programIds) await hub(id).flush()
+  await Promise.all(programIds.map((id) => hub(id).flush()))
 }
 
 const ERROR_CODES = [
