@@ -109,12 +109,6 @@ const ref = z.string({ error: 'must be a string' }).trim().min(1, 'must not be e
 const email = z.email({ error: 'must be an email address' }).max(320, 'must be at most 320 characters')
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048)
 
-/**
- * Fields the contract names that this collector does not implement yet: refused with a message
- * that says so, rather than accepted and ignored.
- */
-export const NOT_YET_SUPPORTED: Record<string, string> = {}
-
 export const commissionRule = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('percent'),

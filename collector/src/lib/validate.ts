@@ -7,7 +7,7 @@
 import type { Context } from 'hono'
 import type { z } from 'zod'
 import { ApiError } from './errors'
-import { NOT_YET_SUPPORTED, parseInstant } from './schemas'
+import { parseInstant } from './schemas'
 
 export const MAX_BODY_BYTES = 32 * 1024
 
@@ -85,8 +85,7 @@ function describe(issue: Issue): { field: string | undefined; message: string } 
     const key = issue.keys[0] ?? ''
     const field = [...path, key].join('.')
     const more = issue.keys.length > 1 ? ` (and ${issue.keys.slice(1).join(', ')})` : ''
-    const why = path.length === 0 ? NOT_YET_SUPPORTED[key] : undefined
-    return { field, message: `Unknown field "${field}"${more}${why ? `: ${why}` : ''}` }
+    return { field, message: `Unknown field "${field}"${more}` }
   }
   const field = path.length ? path.join('.') : undefined
   return { field, message: field ? `${field}: ${issue.message}` : issue.message }
