@@ -31,7 +31,10 @@ export interface Visit {
   errors: string[]
   /** Console errors (CSP violations are reported here too). */
   consoleErrors: string[]
-  /** Waits for the n-th click request and its answer. */
+  /**
+   * Waits for the n-th click request and its answer: up to 30 s, since a 2-core machine running
+   * several suites can take over 10 s to answer; a passing test returns as soon as it arrives.
+   */
   waitForClicks(n: number, timeoutMs?: number): Promise<void>
 }
 
@@ -54,7 +57,7 @@ export async function launchBrowser({ userAgent = DESKTOP_CHROME } = {}): Promis
         failed: [],
         errors: [],
         consoleErrors: [],
-        async waitForClicks(n, timeoutMs = 10_000) {
+        async waitForClicks(n, timeoutMs = 30_000) {
           const deadline = Date.now() + timeoutMs
           while (visit.answers.length < n && Date.now() < deadline) await page.waitForTimeout(50)
           if (visit.answers.length < n)

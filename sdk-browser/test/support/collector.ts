@@ -94,7 +94,7 @@ export async function clickRows(programId: string): Promise<ClickRow[]> {
 export async function waitForClicks(
   programId: string,
   count: number,
-  timeoutMs = 20_000,
+  timeoutMs = 30_000,
 ): Promise<ClickRow[]> {
   const deadline = Date.now() + timeoutMs
   let rows = await clickRows(programId)
