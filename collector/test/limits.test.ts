@@ -111,6 +111,18 @@ describe('limits', () => {
     ).toBe(202)
   })
 
+  it('wrong admin tokens count as failed auth per IP; past the limit even the right one is refused', async () => {
+    const headers = { 'cf-connecting-ip': freshIp() }
+    for (let i = 0; i < AUTH_FAILURE.limit; i++) {
+      const res = await call('GET', '/v1/programs', { token: `not-the-admin-token-${i}`, headers })
+      expect(res.status).toBe(401)
+    }
+    expectRateLimited(await call('GET', '/v1/programs', { token: 'not-the-admin-token-either', headers }))
+    // From then on the admin token is not even compared from that address: a right guess is refused too.
+    expectRateLimited(await call('GET', '/v1/programs', { token: 'test-admin-token', headers }))
+    expect((await call('GET', '/v1/programs', { token: 'test-admin-token' })).status).toBe(200)
+  })
+
   it('unknown publishable keys count as failed auth per IP', async () => {
     const ip = freshIp()
     for (let i = 0; i < AUTH_FAILURE.limit; i++) {

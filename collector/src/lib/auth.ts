@@ -104,11 +104,21 @@ export async function resolveKey(env: Env, key: string): Promise<ResolvedKey | n
  * over the limit, else the given 401. Only failures count, so a busy backend is never limited.
  */
 export async function authFailure(c: Context, error: ApiError): Promise<never> {
-  if (!(await withinLimit(c.env as Env, AUTH_FAILURE, `ip:${clientIp(c)}`))) {
+  const ip = clientIp(c)
+  if (!(await withinLimit(c.env as Env, AUTH_FAILURE, `ip:${ip}`))) {
+    refusedIps.set(ip, true, Date.now() + AUTH_FAILURE.period * 1000)
     throw rateLimited(AUTH_FAILURE, 'Too many failed authentications from this address; retry later')
   }
   throw error
 }
+
+/**
+ * Addresses this isolate refused for failed authentication, until the limit's period ends. The
+ * admin token may be a human-chosen password, so from such an address it is not even compared:
+ * a right guess would otherwise still get through between the 429s. (Secret keys carry ~143
+ * random bits; there only failures count, so a busy backend sharing the address keeps working.)
+ */
+const refusedIps = new BoundedCache<true>(1_000)
 
 function bearer(header: string | undefined): string | null {
   if (!header) return null
@@ -151,6 +161,9 @@ export const requireAdmin = createMiddleware<AppEnv>(async (c, next) => {
       'unauthorized',
       `ADMIN_TOKEN is not configured on this deployment or is shorter than ${MIN_ADMIN_TOKEN_LENGTH} characters`,
     )
+  }
+  if (refusedIps.get(clientIp(c), Date.now())) {
+    throw rateLimited(AUTH_FAILURE, 'Too many failed authentications from this address; retry later')
   }
   if (!isAdminToken(c.env, bearer(c.req.header('authorization')))) {
     return authFailure(c, new ApiError('unauthorized', 'Invalid admin token'))
