@@ -58,6 +58,8 @@ export interface ProgramSettings {
   bonus: { amount: number; currency: string; within_hours: number } | null
   landing_url: string | null
   allowed_origins: string[]
+  /** Smallest payout per currency in minor units (`{USD: 5000}`); a currency not listed has none. */
+  min_payout: Money
 }
 
 export interface Program extends ProgramSettings {
@@ -235,3 +237,47 @@ export interface MinutePoint {
 
 /** Outgoing webhooks: event types, the delivery body, endpoints and the delivery log. */
 export type { WebhookDelivery, WebhookEndpoint, WebhookEvent, WebhookEventType } from './webhooks/events'
+
+/** One line of a payout: what one affiliate is paid in one currency, and the commissions it nets. */
+export interface PayoutItem {
+  /** `email` is null when a test key looks at a live affiliate. */
+  affiliate: AffiliateRef & { name: string; email: string | null }
+  currency: string
+  /** Minor units, > 0: approved commissions netted with unpaid clawbacks. */
+  amount: number
+  commission_ids: string[]
+}
+
+/** `POST/GET /v1/payouts`, `GET /v1/payouts/:id`, `POST /v1/payouts/:id/paid`. */
+export interface PayoutRecord {
+  id: string
+  status: 'pending' | 'paid'
+  period_end: string
+  created_at: string
+  paid_at: string | null
+  items: PayoutItem[]
+  totals: Money
+}
+
+/** An affiliate's commissions by where they stand, per currency (the portal's balance). */
+export interface AffiliateBalance {
+  /** `pending` and `on_hold`: not payable yet. */
+  pending: Money
+  /** Payable: approved, net of unpaid clawbacks (negative when clawbacks exceed it). */
+  approved: Money
+  /** Part of `approved` already in a payout the founder has prepared but not yet paid. */
+  in_payout: Money
+  /** Paid out, net of the clawbacks netted in those payouts. */
+  paid: Money
+}
+
+/** One payout line as the affiliate's portal lists it (their own line only). */
+export interface PortalPayout {
+  id: string
+  status: 'pending' | 'paid'
+  period_end: string
+  created_at: string
+  paid_at: string | null
+  currency: string
+  amount: number
+}

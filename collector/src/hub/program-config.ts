@@ -35,6 +35,7 @@ interface ProgramRow {
   bonus: string | null
   landing_url: string | null
   allowed_origins: string
+  min_payout?: string
 }
 
 export function programSettings(row: ProgramRow): ProgramSettings {
@@ -49,6 +50,7 @@ export function programSettings(row: ProgramRow): ProgramSettings {
     bonus: row.bonus ? (JSON.parse(row.bonus) as ProgramSettings['bonus']) : null,
     landing_url: row.landing_url,
     allowed_origins: JSON.parse(row.allowed_origins) as string[],
+    min_payout: JSON.parse(row.min_payout ?? '{}') as ProgramSettings['min_payout'],
   }
 }
 

@@ -125,6 +125,37 @@ export const commissionRule = z.discriminatedUnion('type', [
   }),
 ])
 
+/**
+ * `{<CUR>: minor units}`: the smallest payout per currency. Keys are ISO 4217 codes in either
+ * case (stored upper case); at most one entry per currency, so the object stays small.
+ */
+const minPayout = z
+  .record(
+    z.string().max(3, 'keys must be 3-letter ISO 4217 codes'),
+    z
+      .number({ error: 'must be an integer amount in minor units' })
+      .int('must be an integer amount in minor units')
+      .min(0, 'must be 0 or more')
+      .max(MAX_AMOUNT, `must be at most ${MAX_AMOUNT}`),
+    { error: 'must be an object of currency codes to amounts in minor units' },
+  )
+  .transform((value, ctx) => {
+    const out: Record<string, number> = {}
+    for (const [code, minor] of Object.entries(value)) {
+      const cur = normalizeCurrency(code)
+      if (!cur || !/^[A-Za-z]{3}$/.test(code)) {
+        ctx.addIssue({ code: 'custom', message: `unknown currency "${code}"`, path: [code] })
+        return z.NEVER
+      }
+      if (cur in out) {
+        ctx.addIssue({ code: 'custom', message: `${cur} is listed twice`, path: [code] })
+        return z.NEVER
+      }
+      out[cur] = minor
+    }
+    return out
+  })
+
 export const programInput = z.strictObject({
   name: id(200),
   currency: currency.default('USD'),
@@ -143,6 +174,7 @@ export const programInput = z.strictObject({
     .default(null),
   landing_url: httpUrl.nullable().default(null),
   allowed_origins: z.array(httpUrl).max(50).default([]),
+  min_payout: minPayout.default({}),
 })
 
 export const affiliateInput = z.strictObject({

@@ -70,8 +70,8 @@ programRoutes.post('/v1/programs', async (c) => {
   await db.batch([
     db
       .prepare(
-        `INSERT INTO programs (id, name, currency, cookie_days, attribution, commission, recurring_months, hold_days, bonus, landing_url, allowed_origins, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO programs (id, name, currency, cookie_days, attribution, commission, recurring_months, hold_days, bonus, landing_url, allowed_origins, min_payout, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .bind(
         id,
@@ -85,6 +85,7 @@ programRoutes.post('/v1/programs', async (c) => {
         body.bonus ? JSON.stringify(body.bonus) : null,
         body.landing_url,
         JSON.stringify(body.allowed_origins.map((u) => new URL(u).origin)),
+        JSON.stringify(body.min_payout),
         now,
       ),
     ...statements,
@@ -150,6 +151,7 @@ programRoutes.patch('/v1/program', async (c) => {
     if (value === undefined) continue
     if (name === 'commission') columns.commission = JSON.stringify(value)
     else if (name === 'bonus') columns.bonus = value === null ? null : JSON.stringify(value)
+    else if (name === 'min_payout') columns.min_payout = JSON.stringify(value)
     else if (name === 'allowed_origins')
       columns.allowed_origins = JSON.stringify((value as string[]).map((u) => new URL(u).origin))
     else columns[name] = value
