@@ -9,6 +9,7 @@ import { errorResponse, onError } from './lib/errors'
 import { runMaintenance } from './lib/maintenance'
 import { hashLegacyPortalTokens } from './lib/portal-token'
 import { openapiRoutes } from './openapi'
+import { payoutRoutes } from './payouts/routes'
 import { affiliateRoutes } from './routes/affiliates'
 import { assetRoutes } from './routes/assets'
 import { clickRoutes } from './routes/clicks'
@@ -45,6 +46,7 @@ app.route('/', webhookRoutes)
 app.route('/', scriptRoutes)
 app.route('/', redirectRoutes)
 app.route('/', commissionRoutes)
+app.route('/', payoutRoutes)
 app.route('/', liveRoutes)
 app.route('/', dashboardRoutes)
 app.route('/', dashboardApi)

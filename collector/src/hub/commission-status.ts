@@ -71,6 +71,9 @@ export async function planCommissionStatus(
     .first<CommissionRow>()
   if (!row) return hubError('not_found', 'No commission with that id', 'id')
   const target: CommissionStatus = action === 'approve' ? 'approved' : 'rejected'
+  // In a payout (pending or paid) a commission is locked: no hand-made change at all.
+  if (row.payout_id)
+    return hubError('conflict', `The commission is in payout ${row.payout_id}; it cannot be ${target}`)
   if (row.status === target) {
     return { statements: [], body: { commission: commissionJson(row) }, events: [], local: {} }
   }

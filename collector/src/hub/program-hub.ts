@@ -15,6 +15,7 @@ import { DurableObject } from 'cloudflare:workers'
 import { canonicalJson, newId, sha256Hex } from '../lib/crypto'
 import type { Env } from '../lib/env'
 import type { ConversionBody, RefundBody, SignupBody } from '../lib/schemas'
+import { type PayoutOpBody, planCreatePayout, planPayoutPaid } from '../payouts/plan'
 import type { LiveFeedItem, MinutePoint, Mode, Totals } from '../shared'
 import { kickWebhooks, webhookDeliveryStmt } from '../webhooks/enqueue'
 import { minuteSeries, recentFeed } from './activity'
@@ -176,6 +177,32 @@ export class ProgramHub extends DurableObject<Env> {
         }
         if (due.length < APPROVE_BATCH) return approved
       }
+    })
+  }
+
+  // --- payouts (collector/src/payouts/) --------------------------------------------------------
+
+  /** Gathers what is payable up to `periodEnd` into a pending payout; `payout_id: null` when nothing is. */
+  createPayout(ctx: EventContext, periodEnd: number): Promise<HubResult<PayoutOpBody>> {
+    return this.serial(async () => {
+      await this.resolvePending()
+      const program = await this.loadProgram(ctx.programId)
+      if (!program) return hubError('not_found', 'Unknown program')
+      const planned = await planCreatePayout(this.env.DB, program, ctx, periodEnd)
+      if (!planned.statements.length) return { ok: true, status: 200, body: planned.body, replayed: false }
+      return this.commit('commission', ctx, newId('op'), '', planned)
+    })
+  }
+
+  /** Marks a payout and its commissions paid (idempotent: a paid payout answers as it is). */
+  markPayoutPaid(ctx: EventContext, payoutId: string): Promise<HubResult<PayoutOpBody>> {
+    return this.serial(async () => {
+      await this.resolvePending()
+      const planned = await planPayoutPaid(this.env.DB, ctx, payoutId)
+      if ('ok' in planned) return planned
+      if (!planned.statements.length) return { ok: true, status: 200, body: planned.body, replayed: false }
+      const result = await this.commit('commission', ctx, newId('op'), '', planned)
+      return result.ok ? { ...result, status: 200 } : result
     })
   }
 

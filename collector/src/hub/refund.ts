@@ -34,6 +34,7 @@ function findConversion(db: D1Database, ctx: EventContext, eventId: string) {
       clawed_back: commissions.clawedBack,
       commission_currency: commissions.currency,
       status: commissions.status,
+      payout_id: commissions.payoutId,
     })
     .from(conversions)
     .leftJoin(
@@ -66,6 +67,9 @@ export async function planRefund(
     return hubError('invalid_request', `amount exceeds the refundable ${refundable}`, 'amount')
   }
   const hasCommission = conv.commission_id !== null && conv.status !== null
+  // A commission in a pending payout is refunded as if paid (the founder may be sending the money
+  // already): the payout stays as prepared and a clawback carries the difference to the next one.
+  const paidOrLocked = conv.status === 'paid' || (conv.status === 'approved' && conv.payout_id !== null)
   const decision = applyRefund({
     conversionAmount: conv.amount,
     alreadyRefunded: conv.refunded_amount,
@@ -73,9 +77,9 @@ export async function planRefund(
     commission: hasCommission
       ? {
           // A paid commission's effective amount includes the clawbacks already raised against it.
-          amount: (conv.commission_amount ?? 0) + (conv.status === 'paid' ? (conv.clawed_back ?? 0) : 0),
+          amount: (conv.commission_amount ?? 0) + (paidOrLocked ? (conv.clawed_back ?? 0) : 0),
           originalAmount: conv.original_amount ?? 0,
-          status: conv.status as CommissionStatus,
+          status: paidOrLocked ? 'paid' : (conv.status as CommissionStatus),
         }
       : null,
   })
@@ -151,13 +155,15 @@ export async function planRefund(
         status: 'approved',
       }
     } else {
+      // No clawback needed: a locked commission keeps its own status until its payout is paid.
+      const status = paidOrLocked ? (conv.status as CommissionStatus) : decision.commission.status
       statements.push(
         toStmt(
           qb
             .update(commissions)
             .set({
               amount: decision.commission.amount,
-              status: decision.commission.status,
+              status,
               updatedAt: nowIso,
             })
             .where(eq(commissions.id, conv.commission_id)),
@@ -167,7 +173,7 @@ export async function planRefund(
         id: conv.commission_id,
         amount: decision.commission.amount,
         currency: commissionCurrency,
-        status: decision.commission.status,
+        status,
       }
     }
     if (decision.delta !== 0) {

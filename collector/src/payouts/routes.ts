@@ -1,0 +1,62 @@
+/**
+ * Payouts (secret key; a test key sees and makes test payouts only, of test commissions):
+ * `POST /v1/payouts {period_end?}`, `GET /v1/payouts`, `GET /v1/payouts/:id`,
+ * `POST /v1/payouts/:id/paid`, and the files `GET /v1/payouts/:id/paypal.csv?currency=` and
+ * `GET /v1/payouts/:id/export.csv`. See docs/payouts.md.
+ */
+import { Hono } from 'hono'
+import { z } from 'zod'
+import { csvHeaders } from '../domain/csv'
+import { requireSecretKey } from '../lib/auth'
+import type { AppEnv } from '../lib/env'
+import { parseWith, readJson } from '../lib/validate'
+import { createPayout, exportFile, getPayout, markPayoutPaid, payoutList, paypalFile } from './service'
+
+export const payoutRoutes = new Hono<AppEnv>()
+
+payoutRoutes.use('/v1/payouts', requireSecretKey)
+payoutRoutes.use('/v1/payouts/*', requireSecretKey)
+
+const noFields = z.strictObject({})
+
+/** The body is optional: no body at all means `{}`. */
+export async function optionalJson(c: Parameters<typeof readJson>[0]): Promise<unknown> {
+  const req = c.req.raw
+  if (req.body === null || req.headers.get('content-length') === '0') return {}
+  return readJson(c)
+}
+
+payoutRoutes.post('/v1/payouts', async (c) => {
+  const { programId, mode } = c.get('auth')
+  const { status, payout } = await createPayout(c.env, programId, mode, await optionalJson(c))
+  return c.json({ payout }, status)
+})
+
+payoutRoutes.get('/v1/payouts', async (c) => {
+  const { programId, mode } = c.get('auth')
+  return c.json({ payouts: await payoutList(c.env.DB, programId, mode, c.req.query('limit')) })
+})
+
+payoutRoutes.get('/v1/payouts/:id', async (c) => {
+  const { programId, mode } = c.get('auth')
+  return c.json({ payout: await getPayout(c.env.DB, programId, mode, c.req.param('id')) })
+})
+
+payoutRoutes.post('/v1/payouts/:id/paid', async (c) => {
+  const { programId, mode } = c.get('auth')
+  parseWith(noFields, await optionalJson(c))
+  return c.json({ payout: await markPayoutPaid(c.env, programId, mode, c.req.param('id')) })
+})
+
+payoutRoutes.get('/v1/payouts/:id/paypal.csv', async (c) => {
+  const { programId, mode } = c.get('auth')
+  const payout = await getPayout(c.env.DB, programId, mode, c.req.param('id'))
+  const file = paypalFile(payout, c.req.query('currency'))
+  return c.body(file.body, 200, csvHeaders(file.name))
+})
+
+payoutRoutes.get('/v1/payouts/:id/export.csv', async (c) => {
+  const { programId, mode } = c.get('auth')
+  const file = exportFile(await getPayout(c.env.DB, programId, mode, c.req.param('id')))
+  return c.body(file.body, 200, csvHeaders(file.name))
+})
