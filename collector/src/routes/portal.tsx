@@ -10,6 +10,7 @@ import { AUTH_FAILURE, clientIp, rateLimited, withinLimit } from '../lib/rate-li
 import { queryStats } from '../lib/stats-query'
 import { pageHeaders } from '../pages/layout'
 import { PortalPage } from '../pages/portal'
+import { affiliateBalance, affiliatePayouts, nextApproval, nextPayoutNote } from '../payouts/portal-data'
 import type { Mode } from '../shared'
 
 export const portalRoutes = new Hono<{ Bindings: Env }>()
@@ -22,13 +23,14 @@ interface PortalAffiliate {
   program_id: string
   program_name: string
   landing_url: string | null
+  min_payout: string
 }
 
 async function findAffiliate(c: Context<{ Bindings: Env }>): Promise<PortalAffiliate | null> {
   const found = await affiliateByPortalToken(c.env.DB, c.req.param('token') ?? '')
   if (!found) return null
   return c.env.DB.prepare(
-    `SELECT a.id, a.code, a.name, a.mode, a.program_id, p.name AS program_name, p.landing_url
+    `SELECT a.id, a.code, a.name, a.mode, a.program_id, p.name AS program_name, p.landing_url, p.min_payout
      FROM affiliates a JOIN programs p ON p.id = a.program_id WHERE a.id = ?`,
   )
     .bind(found.id)
@@ -76,7 +78,8 @@ portalRoutes.get('/portal/:token/data.json', async (c) => {
   c.header('Referrer-Policy', 'no-referrer')
   const db = c.env.DB
   const scope = [aff.program_id, aff.mode, aff.id] as const
-  const [activity, stats, lists] = await Promise.all([
+  const self = { programId: aff.program_id, mode: aff.mode, affiliateId: aff.id }
+  const [activity, stats, lists, balance, payouts, nextApprovalAt] = await Promise.all([
     hubFor(c.env, aff.program_id).activity(aff.mode, aff.id),
     queryStats(db, aff.program_id, aff.mode, {
       affiliate: aff.id,
@@ -103,6 +106,9 @@ portalRoutes.get('/portal/:token/data.json', async (c) => {
         )
         .bind(...scope),
     ]),
+    affiliateBalance(db, self),
+    affiliatePayouts(db, self),
+    nextApproval(db, self),
   ])
   return c.json({
     totals: activity.totals,
@@ -111,6 +117,12 @@ portalRoutes.get('/portal/:token/data.json', async (c) => {
     signups: lists[0]?.results ?? [],
     conversions: lists[1]?.results ?? [],
     commissions: lists[2]?.results ?? [],
-    payouts: [],
+    balance,
+    payouts,
+    next_payout: nextPayoutNote({
+      balance,
+      minPayout: JSON.parse(aff.min_payout || '{}'),
+      nextApprovalAt,
+    }),
   })
 })
