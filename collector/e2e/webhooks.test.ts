@@ -9,17 +9,16 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Webhook } from 'standardwebhooks'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { freePort, startCollector } from '../../scripts/local-collector.mjs'
 import { verifyWebhook } from '../../sdk-node/src/webhook'
-import { webhookDeliveryStmt } from '../src/webhooks/delivery-sql'
-import type { WebhookEventType } from '../src/webhooks/events'
 import type { Collector } from './support'
 
 const SCALE = 0.01
 
 interface Received {
   at: number
+  url: string | undefined
   headers: IncomingHttpHeaders
   body: string
 }
@@ -32,10 +31,18 @@ async function receiver(initial: number[], port = 0) {
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => {
-      received.push({ at: Date.now(), headers: req.headers, body: Buffer.concat(chunks).toString('utf8') })
+      received.push({
+        at: Date.now(),
+        url: req.url,
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      })
       const status = statuses[Math.min(received.length - 1, statuses.length - 1)] ?? 200
       if (status === 0) return // never answer
-      res.writeHead(status, { 'content-type': 'text/plain' }).end(status >= 300 ? 'nope '.repeat(1000) : 'ok')
+      const location = status >= 300 && status < 400 ? { location: '/elsewhere' } : {}
+      res
+        .writeHead(status, { 'content-type': 'text/plain', ...location })
+        .end(status >= 300 ? 'nope '.repeat(1000) : 'ok')
     })
   })
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve))
@@ -67,12 +74,8 @@ async function until<T>(what: string, check: () => Promise<T | undefined>, timeo
   }
 }
 
-const sqlValue = (v: string | number | null) =>
-  v === null ? 'NULL' : typeof v === 'number' ? String(v) : `'${v.replace(/'/g, "''")}'`
-
 let collector: Collector & { query(sql: string): Promise<unknown[]> }
 let sk: string
-let programId: string
 
 beforeAll(async () => {
   collector = (await startCollector({
@@ -80,51 +83,42 @@ beforeAll(async () => {
   })) as typeof collector
   const created = await collector.createProgram({ name: 'Webhooks e2e' })
   sk = created.keys.secret as string
-  programId = created.program.id
 })
 afterAll(async () => {
   await collector?.stop()
 })
 
+const endpoints: string[] = []
 async function createEndpoint(url: string) {
   const res = await collector.api('POST', '/v1/webhook-endpoints', { token: sk, body: { url } })
   expect(res.status).toBe(201)
+  endpoints.push(res.body.endpoint.id)
   return res.body.endpoint as { id: string; secret: string }
 }
 
+// Each test's endpoint goes with it, so later events never reach an earlier test's receiver.
+afterEach(async () => {
+  for (const id of endpoints.splice(0)) {
+    await collector.api('DELETE', `/v1/webhook-endpoints/${id}`, { token: sk })
+  }
+})
+
 let seq = 0
 /**
- * Enqueues an event with the exact statement the hub batches with its events, written to the
- * collector's local D1, then sends it out through the resend route (which wakes the dispatcher).
+ * Records a real signup through the API: the hub writes it and its `signup.created` delivery in
+ * one D1 batch and wakes the dispatcher. Resolves to the endpoint's delivery of it.
  */
-async function emit(
-  endpointId: string,
-  type: WebhookEventType = 'conversion.created',
-  c = collector,
-  key = sk,
-) {
+async function emit(endpointId: string, c = collector, key = sk) {
   seq++
-  const id = `evt_e2e_${seq}_${Date.now()}`
-  const s = webhookDeliveryStmt({
-    programId: key === sk ? programId : (await c.api('GET', '/v1/program', { token: key })).body.program.id,
-    mode: 'live',
-    type,
-    id,
-    createdAt: new Date().toISOString(),
-    data: { conversion: { id: `cnv_${seq}`, amount: 4900, currency: 'USD', note: 'crème brûlée' } },
-  })
-  let i = 0
-  await c.query(s.sql.replace(/\?/g, () => sqlValue(s.params[i++] ?? null)))
-  // A delivery can be resent once it is no longer pending; mark it so without sending anything.
-  await c.query(`UPDATE webhook_deliveries SET status = 'failed' WHERE event_id = '${id}'`)
-  const log = await c.api('GET', `/v1/webhook-endpoints/${endpointId}/deliveries`, { token: key })
-  const delivery = log.body.deliveries.find((d: { event_id: string }) => d.event_id === id)
+  const customer = `cus_e2e_${seq}_${Date.now()}`
   const queuedAt = Date.now()
-  const resent = await c.api('POST', `/v1/webhook-endpoints/${endpointId}/deliveries/${delivery.id}/resend`, {
-    token: key,
+  const signup = await c.api('POST', '/v1/signups', { token: key, body: { customer_id: customer } })
+  expect(signup.status).toBe(201)
+  const found = await until('the delivery in the log', async () => {
+    const log = await c.api('GET', `/v1/webhook-endpoints/${endpointId}/deliveries`, { token: key })
+    return log.body.deliveries.find((d: { type: string }) => d.type === 'signup.created')
   })
-  expect(resent.status).toBe(202)
-  return { id, deliveryId: delivery.id as string, queuedAt }
+  return { id: found.event_id as string, deliveryId: found.id as string, queuedAt, customer }
 }
 
 async function delivery(endpointId: string, id: string, c = collector, key = sk) {
@@ -137,7 +131,7 @@ describe('webhook deliveries to a real receiver', () => {
     const r = await receiver([500, 503, 200])
     try {
       const ep = await createEndpoint(r.url)
-      const { id, deliveryId, queuedAt } = await emit(ep.id)
+      const { id, deliveryId, queuedAt, customer } = await emit(ep.id)
       const done = await until('delivered', async () => {
         const d = await delivery(ep.id, deliveryId)
         return d.status === 'delivered' ? d : undefined
@@ -158,18 +152,18 @@ describe('webhook deliveries to a real receiver', () => {
           'webhook-signature': String(got.headers['webhook-signature']),
         }
         // Two independent verifiers: the standardwebhooks library and the Node SDK.
-        expect(wh.verify(got.body, headers)).toMatchObject({ id, type: 'conversion.created' })
+        expect(wh.verify(got.body, headers)).toMatchObject({ id, type: 'signup.created' })
         await expect(verifyWebhook(got.body, headers, ep.secret)).resolves.toMatchObject({ id })
       }
       expect(JSON.parse(r.received[0]?.body ?? '')).toEqual({
         id,
-        type: 'conversion.created',
+        type: 'signup.created',
         created_at: expect.any(String),
-        data: { conversion: { id: expect.any(String), amount: 4900, currency: 'USD', note: 'crème brûlée' } },
+        data: { id: expect.any(String), customer_id: customer, affiliate: null },
       })
       // The kick wakes the dispatcher at once: no waiting for an alarm or the cron.
       const firstMs = (r.received[0]?.at ?? 0) - queuedAt
-      console.log(`first attempt ${firstMs} ms after the resend request`)
+      console.log(`first attempt ${firstMs} ms after POST /v1/signups was sent`)
       expect(firstMs).toBeLessThan(2_000)
       // The first retry comes within 10 s (here scaled: 5 s × 0.01), the second later than the first.
       const gaps = r.received.slice(1).map((g, i) => g.at - (r.received[i]?.at ?? 0))
@@ -232,6 +226,22 @@ describe('webhook deliveries to a real receiver', () => {
     }
   })
 
+  it('does not follow a redirect: a 3xx is a failed attempt, retried at the same URL', async () => {
+    const r = await receiver([307, 200])
+    try {
+      const ep = await createEndpoint(r.url)
+      const { deliveryId } = await emit(ep.id)
+      const done = await until('delivered', async () => {
+        const d = await delivery(ep.id, deliveryId)
+        return d.status === 'delivered' ? d : undefined
+      })
+      expect(done.attempts).toBe(2)
+      expect(r.received.map((g) => g.url)).toEqual(['/hooks', '/hooks'])
+    } finally {
+      await r.close()
+    }
+  })
+
   it('gives up on an attempt with no answer in 15 s and retries it', async () => {
     const r = await receiver([0, 200])
     try {
@@ -258,7 +268,9 @@ describe('webhook deliveries to a real receiver', () => {
 
   it('survives a restart of the collector: the pending delivery goes out after it', async () => {
     const persistTo = mkdtempSync(join(tmpdir(), 'refline-webhooks-restart-'))
-    const vars = { WEBHOOKS_ALLOW_PRIVATE: 'true', WEBHOOKS_RETRY_SCALE: '0.1' }
+    // Scaled so that even a delivery caught mid-send by the stop (held under its lease) is due
+    // again 30 s later.
+    const vars = { WEBHOOKS_ALLOW_PRIVATE: 'true', WEBHOOKS_RETRY_SCALE: '0.05' }
     const r = await receiver([500])
     let c = (await startCollector({ persistTo, vars })) as typeof collector
     try {
@@ -266,7 +278,7 @@ describe('webhook deliveries to a real receiver', () => {
       const key = keys.secret as string
       const res = await c.api('POST', '/v1/webhook-endpoints', { token: key, body: { url: r.url } })
       const ep = res.body.endpoint
-      const { deliveryId } = await emit(ep.id, 'payout.paid', c, key)
+      const { deliveryId } = await emit(ep.id, c, key)
       await until('a failed attempt', async () =>
         (await delivery(ep.id, deliveryId, c, key)).attempts >= 1 ? true : undefined,
       )
@@ -280,7 +292,7 @@ describe('webhook deliveries to a real receiver', () => {
           const d = await delivery(ep.id, deliveryId, c, key)
           return d.status === 'delivered' ? d : undefined
         },
-        60_000,
+        75_000,
       )
       expect(done.response_code).toBe(200)
       expect(r.received.length).toBeGreaterThanOrEqual(1)
@@ -289,5 +301,5 @@ describe('webhook deliveries to a real receiver', () => {
       await r.close()
       rmSync(persistTo, { recursive: true, force: true })
     }
-  }, 120_000)
+  }, 180_000)
 })

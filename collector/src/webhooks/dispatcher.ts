@@ -6,7 +6,7 @@
  */
 import { DurableObject } from 'cloudflare:workers'
 import type { Env } from '../lib/env'
-import { type AttemptOutcome, attemptDelivery } from './deliver'
+import { ATTEMPT_TIMEOUT_MS, type AttemptOutcome, attemptDelivery } from './deliver'
 import { allowPrivateUrls, retryScaleOf } from './env'
 import { nextAttemptAt } from './schedule'
 
@@ -14,23 +14,46 @@ import { nextAttemptAt } from './schedule'
 export const CONCURRENCY = 6
 export const BATCH = 50
 
-interface DueRow {
+/**
+ * How long a run holds the deliveries it took: longer than a full batch can take (50 / 6 lanes ×
+ * 15 s), shorter than an alarm may run. Until then no other run sends them, so a delivery is
+ * never in flight twice; if this run dies, they are due again when the lease ends.
+ */
+export const LEASE_MS = 10 * 60_000
+
+/** The lease, shrunk with the test retry scale, but never shorter than two attempts. */
+export function leaseMs(scale: number): number {
+  return Math.max(Math.round(LEASE_MS * scale), 2 * ATTEMPT_TIMEOUT_MS)
+}
+
+interface ClaimedRow {
   id: string
   endpoint_id: string
   event_id: string
   payload: string
   attempts: number
   window_started_at: number | null
+}
+
+interface EndpointRow {
+  id: string
+  url: string
+  secret: string
+  status: string
+}
+
+interface DueRow extends ClaimedRow {
   url: string | null
   secret: string | null
   endpoint_status: string | null
 }
 
-const DUE_SQL = `SELECT d.id, d.endpoint_id, d.event_id, d.payload, d.attempts, d.window_started_at,
-    w.url, w.secret, w.status AS endpoint_status
-  FROM webhook_deliveries d LEFT JOIN webhook_endpoints w ON w.id = d.endpoint_id
-  WHERE d.program_id = ? AND d.status = 'pending' AND d.next_attempt_at <= ?
-  ORDER BY d.next_attempt_at LIMIT ?`
+/** Takes the due deliveries: moves their next attempt to the end of the lease, atomically. */
+const CLAIM_SQL = `UPDATE webhook_deliveries SET next_attempt_at = ?
+  WHERE id IN (SELECT id FROM webhook_deliveries
+               WHERE program_id = ? AND status = 'pending' AND next_attempt_at <= ?
+               ORDER BY next_attempt_at LIMIT ?)
+  RETURNING id, endpoint_id, event_id, payload, attempts, window_started_at`
 
 /** Runs `work` over `items`, at most `limit` at a time. */
 async function eachBounded<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
@@ -64,16 +87,25 @@ export class WebhookDispatcher extends DurableObject<Env> {
     if (!programId) return
     const db = this.env.DB
     const now = Date.now()
-    // One round trip: what is due now, and when the next one after those is due.
-    const [due, later] = await db.batch<DueRow | { t: number | null }>([
-      db.prepare(DUE_SQL).bind(programId, now, BATCH),
+    const lease = now + leaseMs(retryScaleOf(this.env))
+    // One round trip, one transaction: take what is due now, learn when the next one is due
+    // (a lease counts: it is when a lost run's deliveries come back), and read the endpoints.
+    const [claimed, later, endpoints] = await db.batch<ClaimedRow | { t: number | null } | EndpointRow>([
+      db.prepare(CLAIM_SQL).bind(lease, programId, now, BATCH),
       db
         .prepare(
           "SELECT MIN(next_attempt_at) AS t FROM webhook_deliveries WHERE program_id = ? AND status = 'pending' AND next_attempt_at > ?",
         )
         .bind(programId, now),
+      db
+        .prepare('SELECT id, url, secret, status FROM webhook_endpoints WHERE program_id = ?')
+        .bind(programId),
     ])
-    const rows = (due?.results ?? []) as DueRow[]
+    const byId = new Map(((endpoints?.results ?? []) as EndpointRow[]).map((e) => [e.id, e]))
+    const rows: DueRow[] = ((claimed?.results ?? []) as ClaimedRow[]).map((r) => {
+      const e = byId.get(r.endpoint_id)
+      return { ...r, url: e?.url ?? null, secret: e?.secret ?? null, endpoint_status: e?.status ?? null }
+    })
     let next: number | null = (later?.results[0] as { t: number | null } | undefined)?.t ?? null
     const sooner = (t: number | null) => {
       if (t !== null && (next === null || t < next)) next = t
@@ -85,8 +117,7 @@ export class WebhookDispatcher extends DurableObject<Env> {
         sooner(await this.attempt(row))
       } catch (err) {
         console.error('WebhookDispatcher', programId, 'delivery', row.id, err)
-        // Left pending as it was: try again in a minute rather than at once in a loop.
-        sooner(Date.now() + 60_000)
+        // Left pending under its lease: it is due again when the lease ends.
       }
     })
     if (next === null) return
