@@ -161,6 +161,12 @@ export function DashboardPage(p: DashboardProps) {
             <button type="submit">Open</button>
           </noscript>
         </form>
+        <nav class="seg" aria-label="Pages">
+          <a href={modeHref(p.programId, p.mode)} aria-current="page">
+            Dashboard
+          </a>
+          <a href={modeHref(p.programId, p.mode).replace('/dashboard?', '/dashboard/payouts?')}>Payouts</a>
+        </nav>
         <nav class="seg" aria-label="Data mode">
           <a href={modeHref(p.programId, 'live')} aria-current={p.mode === 'live' ? 'page' : undefined}>
             Live

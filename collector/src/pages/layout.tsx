@@ -28,7 +28,7 @@ export function pageHeaders(c: Context): void {
 
 export interface LayoutProps {
   title: string
-  script?: 'dashboard' | 'portal'
+  script?: 'dashboard' | 'portal' | 'payouts'
   csrf?: string
   children: Child
 }

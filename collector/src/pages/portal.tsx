@@ -1,11 +1,12 @@
 /**
  * The affiliate's portal, server-rendered: their referral links with copy buttons, live
  * counters from the hub, and the frames the client script fills and keeps live (chart, recent
- * signups, conversions, commissions). Payouts are not issued yet, so they show an empty state.
+ * signups, conversions, commissions), and the balance and payout history (portal-payouts.tsx).
  */
 import type { Totals } from '../shared'
 import { ChartPanels, Counters } from './dashboard'
 import { Layout, Logo } from './layout'
+import { PortalPayouts } from './portal-payouts'
 
 export interface PortalProps {
   token: string
@@ -74,12 +75,7 @@ export function PortalPage(p: PortalProps) {
           <ListPanel id="conversions" title="Conversions" empty="No conversions yet." />
           <ListPanel id="commissions" title="Commissions" empty="No commissions yet." />
         </section>
-        <section class="panel">
-          <h2>Payouts</h2>
-          <p class="empty">
-            No payouts yet. Approved commissions are paid out in batches; they will be listed here.
-          </p>
-        </section>
+        <PortalPayouts />
       </main>
     </Layout>
   )

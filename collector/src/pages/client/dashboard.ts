@@ -246,6 +246,18 @@ function inFilters(affiliate: string | null, at: number): boolean {
   return at >= fromMs && at <= toMs
 }
 
+/** Redraws the filtered views at most once per animation frame, however fast events come. */
+let redraw = 0
+function scheduleRedraw(): void {
+  if (redraw) return
+  redraw = requestAnimationFrame(() => {
+    redraw = 0
+    renderRange()
+    table.render()
+    dayChart.set(days)
+  })
+}
+
 function onLive(message: LiveMessage): void {
   liveTotals = message.totals
   updateCounters(message.totals, currency)
@@ -262,17 +274,19 @@ function onLive(message: LiveMessage): void {
   }
   if (inFilters(affiliate, at)) {
     if (delta && !isZero(delta)) {
-      journal.push({ received: Date.now(), affiliate, at, delta })
+      const now = Date.now()
+      journal.push({ received: now, affiliate, at, delta })
+      // Bounded however long the refetches fail: only the last few seconds are ever read.
+      while ((journal[0]?.received ?? now) < now - 4 * UNSEEN_MS) journal.shift()
       if (range) addTotals(range, delta)
-      renderRange()
-      if (addAt(days, at / 1000, delta)) dayChart.set(days)
+      addAt(days, at / 1000, delta)
     }
     const row = affiliate ? table.rows.find((r) => r.id === affiliate) : undefined
     if (row) {
       if (delta) addTotals(row.totals, delta)
       row.last = latest(row.last, message.at)
-      table.render()
     }
+    scheduleRedraw()
   }
   refreshRange()
   if (message.type !== 'click') refreshCommissions()

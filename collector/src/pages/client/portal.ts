@@ -8,9 +8,10 @@ import { formatMoney } from '../format'
 import { advanceMinutes, bump, type ChartData, createChart, minuteData, seriesData } from './charts'
 import { byId, debounce, fillBody, h, setConnection, wireCopyButtons } from './dom'
 import { connectLive } from './live'
+import { type PortalPayoutData, renderPayouts } from './portal-payouts'
 import { statusPill, updateCounters } from './widgets'
 
-interface PortalData {
+interface PortalData extends PortalPayoutData {
   totals: Totals
   minutes: MinutePoint[]
   series: SeriesPoint[]
@@ -95,6 +96,7 @@ async function load(): Promise<void> {
   days = seriesData(data.series)
   dayChart.set(days)
   renderLists(data)
+  renderPayouts(data)
 }
 
 const reload = debounce(() => void load().catch(console.error), 300)
