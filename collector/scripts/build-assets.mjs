@@ -49,6 +49,7 @@ const files = [
   ['app.css', 'text/css; charset=utf-8', `${uplotCss}\n${appCss}`],
   ['dashboard.js', 'text/javascript; charset=utf-8', await bundle('dashboard.ts')],
   ['portal.js', 'text/javascript; charset=utf-8', await bundle('portal.ts')],
+  ['payouts.js', 'text/javascript; charset=utf-8', await bundle('payouts.ts')],
 ]
 
 const paths = {}

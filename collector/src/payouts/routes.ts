@@ -9,8 +9,17 @@ import { z } from 'zod'
 import { csvHeaders } from '../domain/csv'
 import { requireSecretKey } from '../lib/auth'
 import type { AppEnv } from '../lib/env'
-import { parseWith, readJson } from '../lib/validate'
-import { createPayout, exportFile, getPayout, markPayoutPaid, payoutList, paypalFile } from './service'
+import { parseWith } from '../lib/validate'
+import { payoutDashboardRoutes } from './dashboard-routes'
+import {
+  createPayout,
+  exportFile,
+  getPayout,
+  markPayoutPaid,
+  optionalJson,
+  payoutList,
+  paypalFile,
+} from './service'
 
 export const payoutRoutes = new Hono<AppEnv>()
 
@@ -19,12 +28,8 @@ payoutRoutes.use('/v1/payouts/*', requireSecretKey)
 
 const noFields = z.strictObject({})
 
-/** The body is optional: no body at all means `{}`. */
-export async function optionalJson(c: Parameters<typeof readJson>[0]): Promise<unknown> {
-  const req = c.req.raw
-  if (req.body === null || req.headers.get('content-length') === '0') return {}
-  return readJson(c)
-}
+// The dashboard's payouts page and its endpoints ride along with the API's mount.
+payoutRoutes.route('/', payoutDashboardRoutes)
 
 payoutRoutes.post('/v1/payouts', async (c) => {
   const { programId, mode } = c.get('auth')

@@ -3,12 +3,13 @@
  * program's hub to decide, read the payout back, and build its files. Routes only authenticate
  * and scope (program, mode).
  */
+import type { Context } from 'hono'
 import { z } from 'zod'
 import { normalizeCurrency } from '../domain/money'
 import { type Env, hubFor } from '../lib/env'
 import { ApiError } from '../lib/errors'
 import { MAX_FUTURE_MS, parseInstant } from '../lib/schemas'
-import { parseWith } from '../lib/validate'
+import { parseWith, readJson } from '../lib/validate'
 import type { Mode, PayoutRecord } from '../shared'
 import { findPayout, listPayouts } from './data'
 import { exportCsv, payoutCurrencies, paypalCsv } from './files'
@@ -32,6 +33,13 @@ const periodEnd = z
     }
     return ms
   })
+
+/** The body is optional: no body at all means `{}`. */
+export async function optionalJson(c: Context): Promise<unknown> {
+  const req = c.req.raw
+  if (req.body === null || req.headers.get('content-length') === '0') return {}
+  return readJson(c)
+}
 
 export const payoutInput = z.strictObject({ period_end: periodEnd.optional() })
 

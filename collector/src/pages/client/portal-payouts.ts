@@ -1,9 +1,9 @@
 /**
  * Fills the portal's balance and payout history (pages/portal-payouts.tsx) from `data.json`:
- * one row per status and currency, so several currencies are never summed together.
+ * one row per status, each currency shown apart (never summed together).
  */
 import type { AffiliateBalance, PortalPayout } from '../../shared'
-import { formatMoney } from '../format'
+import { formatMoney, formatMoneyMap } from '../format'
 import { byId, fillBody, h, setText } from './dom'
 import { statusPill } from './widgets'
 
@@ -20,28 +20,22 @@ const ROWS: Array<{ key: 'pending' | 'approved' | 'paid'; label: string; hint: s
 ]
 
 export function renderPayouts(d: PortalPayoutData): void {
-  const rows: HTMLTableRowElement[] = []
-  for (const r of ROWS) {
-    const money = Object.entries(d.balance[r.key]).filter(([, v]) => v !== 0)
-    for (const [currency, amount] of money) {
-      const inPayout = r.key === 'approved' ? (d.balance.in_payout[currency] ?? 0) : 0
-      rows.push(
-        h(
-          'tr',
-          { 'data-balance': `${r.key}-${currency}` },
-          h('th', { scope: 'row' }, r.label, h('span', { class: 'muted reason' }, r.hint)),
-          h(
-            'td',
-            { class: 'num' },
-            formatMoney(amount, currency),
-            inPayout
-              ? h('span', { class: 'muted reason' }, `${formatMoney(inPayout, currency)} in a payout`)
-              : null,
-          ),
-        ),
-      )
-    }
-  }
+  const rows = ROWS.map((r) => {
+    const inPayout = r.key === 'approved' ? d.balance.in_payout : {}
+    return h(
+      'tr',
+      { 'data-balance': r.key },
+      h('th', { scope: 'row' }, r.label, h('span', { class: 'muted reason' }, r.hint)),
+      h(
+        'td',
+        { class: 'num' },
+        formatMoneyMap(d.balance[r.key]),
+        Object.values(inPayout).some((v) => v !== 0)
+          ? h('span', { class: 'muted reason' }, `${formatMoneyMap(inPayout)} in a payout being prepared`)
+          : null,
+      ),
+    )
+  })
   fillBody(byId<HTMLTableElement>('balance'), rows, 2)
   setText(byId('next-payout'), `Next payout: ${d.next_payout}`)
   fillBody(
