@@ -10,7 +10,17 @@ export default defineConfig(async () => {
         main: './src/index.ts',
         wrangler: { configPath: './wrangler.jsonc' },
         miniflare: {
-          bindings: { ADMIN_TOKEN: 'test-admin-token', TEST_MIGRATIONS: migrations, TEST_FAULTS: 'on' },
+          bindings: {
+            ADMIN_TOKEN: 'test-admin-token',
+            TEST_MIGRATIONS: migrations,
+            TEST_FAULTS: 'on',
+            // The generated-input test's seed, run count and time limit (test/fuzz.test.ts).
+            FUZZ: JSON.stringify({
+              seed: process.env.FUZZ_SEED,
+              runs: process.env.FUZZ_RUNS,
+              timeLimitMs: process.env.FUZZ_TIME_LIMIT_MS,
+            }),
+          },
         },
       }),
     ],
