@@ -17,6 +17,7 @@ import type { Env } from '../lib/env'
 import type { ConversionBody, RefundBody, SignupBody } from '../lib/schemas'
 import { type PayoutOpBody, planCreatePayout, planPayoutPaid } from '../payouts/plan'
 import type { LiveFeedItem, MinutePoint, Mode, Totals } from '../shared'
+import { type DisputeInput, loadDisputeState, planDispute } from '../stripe/dispute-plan'
 import { kickWebhooks, webhookDeliveryStmt } from '../webhooks/enqueue'
 import { minuteSeries, recentFeed } from './activity'
 import { APPROVE_BATCH, dueCommissions, planApprovals } from './approvals'
@@ -458,5 +459,16 @@ export class ProgramHub extends DurableObject<Env> {
       return
     }
     if (this.store.outboxSize() > 0) await this.ctx.storage.setAlarm(Date.now() + FLUSH_INTERVAL_MS)
+  }
+
+  // --- Stripe disputes (planned in collector/src/stripe/dispute-plan.ts) ------------------------
+
+  /** A Stripe dispute step on a conversion's commission: held, reversed or restored, once per step. */
+  applyDispute(ctx: EventContext, input: DisputeInput) {
+    return this.runEvent('dispute', ctx, input.event_id, input, async () => {
+      const state = await loadDisputeState(this.env.DB, ctx, input)
+      if ('ok' in state) return state
+      return planDispute(ctx, input, state)
+    })
   }
 }

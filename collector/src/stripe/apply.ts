@@ -20,14 +20,7 @@ import {
   recordChurn,
   refundStep,
 } from './data'
-import type { DisputeInput, DisputeResult } from './dispute-plan'
-import type { ConversionInput, StripeAction, StripeEventLike } from './map-event'
-import { refundEventId } from './map-event'
-
-/** The hub's dispute step (ProgramHub.applyDispute). */
-interface DisputeHub {
-  applyDispute(ctx: EventContext, input: DisputeInput): Promise<HubResult<DisputeResult>>
-}
+import { type ConversionInput, refundEventId, type StripeAction, type StripeEventLike } from './map-event'
 
 /**
  * How long a subscription's first invoice waits for its checkout session (which carries the click)
@@ -151,7 +144,7 @@ export async function applyStripeAction(
         paymentIntentId: action.paymentIntentId,
       })
       if (!conversionEventId) return { ignored: true, reason: 'no recorded conversion for this dispute' }
-      const result = await (hub as unknown as DisputeHub).applyDispute(ctx, {
+      const result = await hub.applyDispute(ctx, {
         event_id: `dispute:${action.disputeId}:${action.step}`,
         dispute_id: action.disputeId,
         conversion_event_id: conversionEventId,
