@@ -72,6 +72,9 @@ export interface ProgramCreated {
   keys: { publishable: string; secret: string; test_publishable: string; test_secret: string }
 }
 
+/** `pending` and `rejected` are join-page applications: they earn nothing and have no portal. */
+export type AffiliateStatus = 'pending' | 'active' | 'rejected' | 'disabled'
+
 export interface Affiliate {
   id: string
   code: string
@@ -79,7 +82,7 @@ export interface Affiliate {
   /** Null when a test key looks at a live affiliate. */
   email: string | null
   commission: CommissionRule | null
-  status: 'active' | 'disabled'
+  status: AffiliateStatus
   mode: Mode
   /**
    * Portal tokens are stored hashed: the link is only in the answer that creates the affiliate

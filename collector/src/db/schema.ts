@@ -20,8 +20,21 @@ export const programs = sqliteTable('programs', {
   allowedOrigins: text('allowed_origins').notNull().default('[]'),
   /** Smallest payout per currency, `{<CUR>: minor units}` as JSON; `{}` = no minimum. */
   minPayout: text('min_payout').notNull().default('{}'),
+  /** Lower-case `[a-z0-9-]`, unique: the address of the join page, `/join/<slug>`; null = none yet. */
+  slug: text('slug'),
+  /** The public join page is open (`join.enabled`). */
+  joinEnabled: integer('join_enabled', { mode: 'boolean' }).notNull().default(false),
+  /** Applications from the join page start `active` instead of `pending`. */
+  joinAutoApprove: integer('join_auto_approve', { mode: 'boolean' }).notNull().default(false),
+  joinTermsUrl: text('join_terms_url'),
+  /** `forbidden`: commissions of clicks from paid ads (gclid, fbclid, msclkid, ttclid) start on hold. */
+  paidTraffic: text('paid_traffic', { enum: ['allowed', 'forbidden'] })
+    .notNull()
+    .default('allowed'),
+  /** Fraud thresholds as JSON (FraudSettings); `{}` = the defaults. */
+  fraud: text('fraud').notNull().default('{}'),
   createdAt: text('created_at').notNull(),
-})
+}, (t) => [uniqueIndex('programs_slug').on(t.slug)])
 
 export const apiKeys = sqliteTable(
   'api_keys',
@@ -50,9 +63,13 @@ export const affiliates = sqliteTable(
     email: text('email').notNull(),
     emailHash: text('email_hash').notNull(),
     commission: text('commission'),
-    status: text('status', { enum: ['active', 'disabled'] })
+    /** `pending` and `rejected`: applications from the join page, which earn nothing. */
+    status: text('status', { enum: ['pending', 'active', 'rejected', 'disabled'] })
       .notNull()
       .default('active'),
+    /** From the join page: the applicant's website and how they promote (shown to the founder only). */
+    website: text('website'),
+    promotion: text('promotion'),
     /**
      * Legacy plaintext portal token of affiliates created before tokens were hashed; the collector
      * hashes it on first use (and in the hourly maintenance) and clears it. Null for every new row.

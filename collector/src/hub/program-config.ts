@@ -3,13 +3,13 @@
  * memory until a route that changes them calls `ProgramHub.invalidate()`.
  */
 import type { CommissionPlan } from '../domain/commissions'
-import type { CommissionRule, Mode, ProgramSettings } from '../shared'
+import type { AffiliateStatus, CommissionRule, Mode, ProgramSettings } from '../shared'
 
 export interface HubAffiliate {
   id: string
   code: string
   mode: Mode
-  status: 'active' | 'disabled'
+  status: AffiliateStatus
   emailHash: string
   commission: CommissionRule | null
 }

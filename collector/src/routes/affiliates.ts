@@ -90,6 +90,8 @@ export async function insertAffiliate(
       emailHash: await hashEmail(programId, body.email),
       commission: body.commission ? JSON.stringify(body.commission) : null,
       status: 'active',
+      website: null,
+      promotion: null,
       portalToken: null,
       portalTokenHash: await portalTokenHash(token),
       mode,
