@@ -154,7 +154,8 @@ describe('generated requests to every route', () => {
             return
           }
           tally.sent++
-          const statuses = (byRoute[req.route] ??= {})
+          const statuses = byRoute[req.route] ?? {}
+          byRoute[req.route] = statuses
           statuses[res.status] = (statuses[res.status] ?? 0) + 1
           tally.byStatus[res.status] = (tally.byStatus[res.status] ?? 0) + 1
           const context = describeRequest(req)
