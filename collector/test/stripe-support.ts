@@ -12,6 +12,7 @@ import promoCreated from '../src/stripe/fixtures/promotion-code-created.json'
 import subDeleted from '../src/stripe/fixtures/subscription-deleted.json'
 import { call } from './helpers'
 
+// biome-ignore lint/suspicious/noExplicitAny: Stripe payloads, bent freely by the tests
 type Json = Record<string, any>
 
 const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v))
