@@ -288,6 +288,43 @@ describe('payouts', () => {
     expect(await hub(program.id).audit()).toEqual([])
   })
 
+  it('a lost dispute on a commission in a pending payout claws it back instead of losing track of it', async () => {
+    const { program, keys } = await createProgram({
+      commission: { type: 'percent', percent: 30 },
+      hold_days: 0,
+    })
+    const sk = keys.secret
+    const aff = await createAffiliate(sk)
+    const c = await convert(sk, 'inv_d', aff.code, 10_000) // 3,000
+    await passHold(program.id)
+    const payout = await createPayout(sk)
+    const ctx = { programId: program.id, mode: 'live' as const, now: Date.now() }
+    for (const step of ['open', 'lost'] as const) {
+      const res = await hub(program.id).applyDispute(ctx, {
+        event_id: `dispute:dp_1:${step}`,
+        dispute_id: 'dp_1',
+        conversion_event_id: 'inv_d',
+        step,
+      })
+      expect(res.ok, JSON.stringify(res)).toBe(true)
+    }
+    // The line stays as prepared; the lost money comes back through a clawback.
+    expect(await commissionStatus(c.id)).toEqual({ status: 'approved', payout_id: payout?.id, amount: 3_000 })
+    const { results } = await env.DB.prepare(
+      "SELECT amount, status FROM commissions WHERE conversion_id = (SELECT conversion_id FROM commissions WHERE id = ?) AND kind = 'clawback'",
+    )
+      .bind(c.id)
+      .all()
+    expect(results).toEqual([{ amount: -3_000, status: 'approved' }])
+    // Every commission still adds up to the commission total.
+    const sum = await env.DB.prepare('SELECT SUM(amount) AS n FROM commissions WHERE program_id = ?')
+      .bind(program.id)
+      .first<{ n: number }>()
+    const stats = (await call('GET', '/v1/stats', { token: sk })).body.totals.commission
+    expect(stats.USD ?? 0).toBe(sum?.n)
+    expect(await hub(program.id).audit()).toEqual([])
+  })
+
   it('leaves a balance below the minimum payout for later, with its commissions unassigned', async () => {
     const { program, keys } = await createProgram({
       commission: { type: 'percent', percent: 30 },

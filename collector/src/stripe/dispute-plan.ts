@@ -85,7 +85,9 @@ export async function loadDisputeState(
       .prepare(
         `SELECT m.id, m.affiliate_id, a.code AS affiliate_code, a.name AS affiliate_name, m.conversion_id, m.kind,
                 m.original_amount, m.due_at, m.created_at, m.updated_at, m.amount, m.clawed_back, m.currency,
-                m.status, m.reason, c.sub
+                -- In a payout (pending or paid) the commission is locked: a dispute treats it as paid
+                -- (a lost one is clawed back from the next payout) rather than changing the line.
+                CASE WHEN m.payout_id IS NOT NULL THEN 'paid' ELSE m.status END AS status, m.reason, c.sub
          FROM conversions c JOIN commissions m ON m.conversion_id = c.id AND m.kind = 'conversion'
          JOIN affiliates a ON a.id = m.affiliate_id
          WHERE c.program_id = ? AND c.mode = ? AND c.event_id = ?`,
