@@ -8,6 +8,8 @@ export interface Env {
   HUB: DurableObjectNamespace<ProgramHub>
   ADMIN_TOKEN?: string
   PUBLIC_URL?: string
+  /** The founder's own site domain (e.g. `acme.com`): `/go/` and clicks set first-party cookies there (lib/first-party-cookies.ts). */
+  COOKIE_DOMAIN?: string
   /** Rate Limiting bindings (wrangler.jsonc `ratelimits`; see lib/rate-limit.ts). */
   SIGN_IN_LIMITER?: RateLimit
   AUTH_FAILURE_LIMITER?: RateLimit

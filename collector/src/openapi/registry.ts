@@ -266,6 +266,15 @@ function successResponse(doc: ResponseDoc, idempotent: boolean): Record<string, 
   }
 }
 
+/**
+ * A JSON body sent as `text/plain` (the click beacon, to avoid a CORS preflight) is, to a
+ * validator, a string: its JSON shape goes in `contentSchema` (JSON Schema 2020-12).
+ */
+function bodySchema(type: string, schema: z.ZodType): JsonSchema {
+  if (type === 'application/json') return inputSchema(schema)
+  return { type: 'string', contentMediaType: 'application/json', contentSchema: inputSchema(schema) }
+}
+
 function operation(doc: RouteDoc): Record<string, unknown> {
   const parameters: Array<Record<string, unknown>> = []
   for (const name of pathParams(doc.path)) {
@@ -303,7 +312,7 @@ function operation(doc: RouteDoc): Record<string, unknown> {
   const body = doc.body && {
     required: !doc.bodyOptional,
     content: Object.fromEntries(
-      (doc.bodyTypes ?? ['application/json']).map((type) => [type, { schema: inputSchema(doc.body!) }]),
+      (doc.bodyTypes ?? ['application/json']).map((type) => [type, { schema: bodySchema(type, doc.body!) }]),
     ),
   }
   return {

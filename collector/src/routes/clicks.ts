@@ -8,6 +8,7 @@ import { authFailure, resolveKey } from '../lib/auth'
 import { recordClick } from '../lib/clicks'
 import type { AppEnv } from '../lib/env'
 import { ApiError } from '../lib/errors'
+import { clickCookies, cookieDays, sameSiteRequest, servedFromCookieDomain } from '../lib/first-party-cookies'
 import { CLICKS, clientIp, enforceLimit } from '../lib/rate-limit'
 import { clickInput } from '../lib/schemas'
 import { parseBody } from '../lib/validate'
@@ -45,5 +46,14 @@ clickRoutes.post('/v1/clicks', async (c) => {
     sub: body.sub,
     source: 'script',
   })
+  // Served from the founder's own domain, to a page on it: the cookies are set by the server too
+  // (first-party, not capped at 7 days like the script's own; see docs/deploy.md).
+  const domain = servedFromCookieDomain(c.env, c.req.url)
+  if (domain && sameSiteRequest(c.req.raw, domain)) {
+    const days = await cookieDays(c.env, key.programId)
+    const secure = new URL(c.req.url).protocol === 'https:'
+    for (const cookie of clickCookies(domain, result.click_id, body.ref, days, secure))
+      c.header('set-cookie', cookie, { append: true })
+  }
   return c.json(result, 202)
 })

@@ -17,6 +17,7 @@ import { type Context, Hono } from 'hono'
 import { isCountable, newClickId, recordClick } from '../lib/clicks'
 import type { AppEnv, Env } from '../lib/env'
 import { errorResponse } from '../lib/errors'
+import { clickCookies, servedFromCookieDomain } from '../lib/first-party-cookies'
 import { CLICKS, clientIp, withinLimit } from '../lib/rate-limit'
 import type { Mode } from '../shared'
 
@@ -26,6 +27,7 @@ interface LinkTarget {
   mode: Mode
   landingUrl: string | null
   allowedOrigins: string[]
+  cookieDays: number
 }
 
 /**
@@ -46,7 +48,7 @@ async function linkTarget(env: Env, rawCode: string): Promise<LinkTarget | null>
   if (hit && hit.expires > now) return hit.value
   // Codes are unique across the deployment, so the code alone finds the program.
   const row = await env.DB.prepare(
-    `SELECT a.program_id, a.code, a.mode, p.landing_url, p.allowed_origins
+    `SELECT a.program_id, a.code, a.mode, p.landing_url, p.allowed_origins, p.cookie_days
        FROM affiliates a JOIN programs p ON p.id = a.program_id
       WHERE a.code = ?`,
   )
@@ -57,6 +59,7 @@ async function linkTarget(env: Env, rawCode: string): Promise<LinkTarget | null>
       mode: Mode
       landing_url: string | null
       allowed_origins: string
+      cookie_days: number
     }>()
   if (!row) return null
   const value: LinkTarget = {
@@ -65,6 +68,7 @@ async function linkTarget(env: Env, rawCode: string): Promise<LinkTarget | null>
     mode: row.mode,
     landingUrl: row.landing_url,
     allowedOrigins: JSON.parse(row.allowed_origins) as string[],
+    cookieDays: row.cookie_days,
   }
   if (targets.size >= MAX_TARGETS) targets.clear()
   targets.set(code, { value, expires: now + TARGET_TTL_MS })
@@ -143,6 +147,14 @@ async function followLink(c: Context<AppEnv>) {
   destination.searchParams.set('ref', target.code)
   if (recorded) destination.searchParams.set('rl_click', clickId)
   else if (sub) destination.searchParams.set('sub', sub)
+  // Served from the founder's own domain: the click's cookies are set here, first-party, for the
+  // program's whole window (a script-set cookie is capped at 7 days by Safari; docs/deploy.md).
+  const domain = recorded ? servedFromCookieDomain(c.env, c.req.url) : null
+  if (domain) {
+    const secure = new URL(c.req.url).protocol === 'https:'
+    for (const cookie of clickCookies(domain, clickId, target.code, target.cookieDays, secure))
+      c.header('set-cookie', cookie, { append: true })
+  }
   return c.body(null, 302, {
     location: destination.href,
     // Every visit is a new click with a new id: nothing may cache this answer.
