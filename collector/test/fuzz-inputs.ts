@@ -9,6 +9,7 @@ import fc from 'fast-check'
 import chargeRefunded from '../src/stripe/fixtures/charge-refunded.json'
 import checkoutGuest from '../src/stripe/fixtures/checkout-session-guest-promo.json'
 import checkoutSub from '../src/stripe/fixtures/checkout-session-subscription.json'
+import disputeCreated from '../src/stripe/fixtures/dispute-created.json'
 import invoicePaid from '../src/stripe/fixtures/invoice-paid-basil.json'
 import invoicePaidLegacy from '../src/stripe/fixtures/invoice-paid-legacy.json'
 import invoicePaymentPaid from '../src/stripe/fixtures/invoice-payment-paid.json'
@@ -460,8 +461,7 @@ const STRIPE_EVENTS = [
   chargeRefunded,
   checkoutGuest,
   checkoutSub,
-  // Not yet: a signed charge.dispute.created answers 500 (ProgramHub has no applyDispute); see the
-  // skipped test in validation.test.ts. Put dispute-created.json back here once that is fixed.
+  disputeCreated,
   invoicePaid,
   invoicePaidLegacy,
   invoicePaymentPaid,

@@ -369,10 +369,7 @@ describe('amounts, currencies and times in bodies', () => {
 })
 
 describe('Stripe events', () => {
-  // Skipped, not deleted: it answers 500 today because the Stripe integration calls
-  // ProgramHub.applyDispute, which the hub does not implement yet. Unskip it with the fix (and put
-  // dispute-created.json back into the generated Stripe events in fuzz-inputs.ts).
-  it.skip('a signed charge.dispute.created for a recorded conversion answers below 500', async () => {
+  it('a signed charge.dispute.created for a recorded conversion answers below 500', async () => {
     const { keys, program } = await createProgram()
     await call('PUT', '/v1/integrations/stripe', {
       token: keys.secret,
