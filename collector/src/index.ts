@@ -3,6 +3,7 @@
  * ProgramHub Durable Object and the cron handler.
  */
 import { Hono } from 'hono'
+import { dashboardExportRoutes, exportRoutes } from './exports/routes'
 import { hubAdminRoutes } from './hub-admin/routes'
 import type { AppEnv, Env } from './lib/env'
 import { errorResponse, onError } from './lib/errors'
@@ -46,9 +47,11 @@ app.route('/', webhookRoutes)
 app.route('/', scriptRoutes)
 app.route('/', redirectRoutes)
 app.route('/', commissionRoutes)
+app.route('/', exportRoutes)
 app.route('/', payoutRoutes)
 app.route('/', liveRoutes)
 app.route('/', dashboardRoutes)
+app.route('/', dashboardExportRoutes)
 app.route('/', dashboardApi)
 app.route('/', portalRoutes)
 app.route('/', assetRoutes)

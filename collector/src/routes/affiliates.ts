@@ -11,6 +11,7 @@ import { and, asc, eq } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/d1'
 import { type Context, Hono } from 'hono'
 import { affiliates } from '../db/schema'
+import { affiliatesExport, wantsCsv } from '../exports/routes'
 import { isUniqueViolation } from '../hub/d1-writes'
 import { affiliateTag } from '../hub/live'
 import { closeSockets, portalTag } from '../hub/sockets'
@@ -126,6 +127,7 @@ affiliateRoutes.post('/v1/affiliates', async (c) => {
 
 affiliateRoutes.get('/v1/affiliates', async (c) => {
   const { programId, mode } = c.get('auth')
+  if (wantsCsv(c.req.query())) return affiliatesExport(c, programId, mode)
   const rows = await drizzle(c.env.DB)
     .select()
     .from(affiliates)

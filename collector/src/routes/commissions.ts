@@ -4,6 +4,7 @@
  * totals and the `commission` live message follow. The dashboard reuses both functions.
  */
 import { Hono } from 'hono'
+import { commissionsExport, wantsCsv } from '../exports/routes'
 import { COMMISSION_SELECT, type CommissionAction, commissionJson } from '../hub/commission-status'
 import { requireSecretKey } from '../lib/auth'
 import { type AppEnv, type Env, hubFor } from '../lib/env'
@@ -76,6 +77,7 @@ export async function changeCommissionStatus(
 commissionRoutes.get('/v1/commissions', async (c) => {
   const { programId, mode } = c.get('auth')
   const q = c.req.query()
+  if (wantsCsv(q)) return commissionsExport(c.env, programId, mode, q)
   return c.json({ commissions: await listCommissions(c.env.DB, programId, mode, q) })
 })
 
