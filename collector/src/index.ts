@@ -20,6 +20,7 @@ import { dashboardApi } from './routes/dashboard-api'
 import { eventRoutes } from './routes/events'
 import { liveRoutes } from './routes/live'
 import { portalRoutes } from './routes/portal'
+import { programSettingsRoutes } from './program/routes'
 import { programRoutes } from './routes/programs'
 import { redirectRoutes } from './routes/redirect'
 import { scriptRoutes } from './routes/script'
@@ -39,6 +40,7 @@ app.route('/', openapiRoutes)
 app.route('/', clickRoutes)
 app.route('/', hubAdminRoutes)
 app.route('/', programRoutes)
+app.route('/', programSettingsRoutes)
 app.route('/', affiliateRoutes)
 app.route('/', eventRoutes)
 app.route('/', stripeRoutes)

@@ -60,7 +60,30 @@ export interface ProgramSettings {
   allowed_origins: string[]
   /** Smallest payout per currency in minor units (`{USD: 5000}`); a currency not listed has none. */
   min_payout: Money
+  /** Lower case `[a-z0-9-]`, unique across the deployment: the join page is `/join/<slug>`. */
+  slug: string | null
+  /** The public join page: open or closed, and whether applicants start active. */
+  join: JoinSettings
+  /** `forbidden`: commissions of clicks carrying gclid, fbclid, msclkid or ttclid start `on_hold`. */
+  paid_traffic: 'allowed' | 'forbidden'
+  fraud: FraudSettings
 }
+
+export interface JoinSettings {
+  enabled: boolean
+  /** Applications start `active` (with a portal link at once) instead of `pending`. */
+  auto_approve: boolean
+  /** Linked from the form; applicants must accept the terms either way. */
+  terms_url: string | null
+}
+
+export interface FraudSettings {
+  /** More than `max_clicks` clicks from one IP hash for one affiliate within `window_minutes` raise an alert. */
+  click_flood: { max_clicks: number; window_minutes: number }
+}
+
+/** The thresholds a program has until it sets its own. */
+export const DEFAULT_FRAUD: FraudSettings = { click_flood: { max_clicks: 30, window_minutes: 60 } }
 
 export interface Program extends ProgramSettings {
   id: string

@@ -3,7 +3,14 @@
  * memory until a route that changes them calls `ProgramHub.invalidate()`.
  */
 import type { CommissionPlan } from '../domain/commissions'
-import type { AffiliateStatus, CommissionRule, Mode, ProgramSettings } from '../shared'
+import {
+  type AffiliateStatus,
+  type CommissionRule,
+  DEFAULT_FRAUD,
+  type FraudSettings,
+  type Mode,
+  type ProgramSettings,
+} from '../shared'
 
 export interface HubAffiliate {
   id: string
@@ -36,6 +43,18 @@ interface ProgramRow {
   landing_url: string | null
   allowed_origins: string
   min_payout?: string
+  slug?: string | null
+  join_enabled?: number
+  join_auto_approve?: number
+  join_terms_url?: string | null
+  paid_traffic?: 'allowed' | 'forbidden'
+  fraud?: string
+}
+
+/** Stored thresholds over the defaults, so a threshold added later has a value in old programs. */
+function fraudSettings(json: string | undefined): FraudSettings {
+  const stored = JSON.parse(json ?? '{}') as Partial<FraudSettings>
+  return { click_flood: { ...DEFAULT_FRAUD.click_flood, ...stored.click_flood } }
 }
 
 export function programSettings(row: ProgramRow): ProgramSettings {
@@ -51,6 +70,14 @@ export function programSettings(row: ProgramRow): ProgramSettings {
     landing_url: row.landing_url,
     allowed_origins: JSON.parse(row.allowed_origins) as string[],
     min_payout: JSON.parse(row.min_payout ?? '{}') as ProgramSettings['min_payout'],
+    slug: row.slug ?? null,
+    join: {
+      enabled: !!row.join_enabled,
+      auto_approve: !!row.join_auto_approve,
+      terms_url: row.join_terms_url ?? null,
+    },
+    paid_traffic: row.paid_traffic ?? 'allowed',
+    fraud: fraudSettings(row.fraud),
   }
 }
 

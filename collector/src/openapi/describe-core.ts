@@ -13,6 +13,7 @@ import {
   refundInput,
   signupInput,
 } from '../lib/schemas'
+import { programPatch } from '../program/input'
 import { describeRoute } from './registry'
 import * as r from './responses'
 
@@ -82,7 +83,7 @@ describeRoute(
     tag: 'programs',
     auth: 'live_secret',
     summary: 'Change program settings (live secret key only); applies to events after it',
-    body: patchOf(programInput),
+    body: programPatch,
     responses: { 200: { description: 'The changed program', schema: z.object({ program: r.program }) } },
   },
   {

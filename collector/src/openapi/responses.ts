@@ -52,6 +52,12 @@ export const program = z.object({
     .nullable(),
   landing_url: z.string().nullable(),
   allowed_origins: z.array(z.string()),
+  slug: z.string().nullable().describe('The join page is /join/<slug>'),
+  join: z.object({ enabled: z.boolean(), auto_approve: z.boolean(), terms_url: z.string().nullable() }),
+  paid_traffic: z.enum(['allowed', 'forbidden']),
+  fraud: z.object({
+    click_flood: z.object({ max_clicks: z.number().int(), window_minutes: z.number().int() }),
+  }),
   created_at: iso,
 })
 fits<Fits<Program, typeof program>>()

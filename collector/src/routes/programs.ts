@@ -1,19 +1,17 @@
 /**
  * Programs (admin token): create one with its four API keys (shown once), list them, and roll
- * the keys of a program (revokes every current key and issues new ones). And the key's own
- * program (secret key): `GET /v1/program` for either mode, `PATCH /v1/program` for the live key
- * only — test mode never changes a program's settings.
+ * the keys of a program (revokes every current key and issues new ones). The key's own program
+ * (`GET/PATCH /v1/program`) is in ../program/.
  */
 import { Hono } from 'hono'
-import { z } from 'zod'
-import { programSettings } from '../hub/program-config'
-import { requireAdmin, requireSecretKey } from '../lib/auth'
+import { requireAdmin } from '../lib/auth'
 import { newId, randomToken, sha256Hex } from '../lib/crypto'
-import { type AppEnv, hubFor } from '../lib/env'
+import type { AppEnv } from '../lib/env'
 import { ApiError } from '../lib/errors'
 import { programInput } from '../lib/schemas'
 import { parseBody } from '../lib/validate'
-import type { Mode, Program, ProgramCreated } from '../shared'
+import { programJson } from '../program/data'
+import type { Mode, ProgramCreated } from '../shared'
 
 export const programRoutes = new Hono<AppEnv>()
 
@@ -55,10 +53,6 @@ async function issueKeys(
     )
   }
   return { keys, statements }
-}
-
-export function programJson(row: Record<string, unknown>): Program {
-  return { id: String(row.id), ...programSettings(row as never), created_at: String(row.created_at) }
 }
 
 programRoutes.post('/v1/programs', async (c) => {
@@ -113,57 +107,4 @@ programRoutes.post('/v1/programs/:id/keys/roll', async (c) => {
     ...statements,
   ])
   return c.json({ keys }, 201)
-})
-
-// --- the key's own program ---------------------------------------------------------------------
-
-/** Every field of `POST /v1/programs`, all optional and without defaults: absent = unchanged. */
-const programPatch = z.strictObject(
-  Object.fromEntries(
-    Object.entries(programInput.shape).map(([name, schema]) => [
-      name,
-      (schema instanceof z.ZodDefault ? schema.unwrap() : schema).optional(),
-    ]),
-  ) as Record<string, z.ZodType>,
-)
-
-programRoutes.use('/v1/program', requireSecretKey)
-
-async function programRow(db: D1Database, id: string): Promise<Record<string, unknown>> {
-  const row = await db.prepare('SELECT * FROM programs WHERE id = ?').bind(id).first()
-  if (!row) throw new ApiError('not_found', 'Unknown program')
-  return row
-}
-
-programRoutes.get('/v1/program', async (c) => {
-  return c.json({ program: programJson(await programRow(c.env.DB, c.get('auth').programId)) })
-})
-
-programRoutes.patch('/v1/program', async (c) => {
-  const { programId, mode } = c.get('auth')
-  if (mode !== 'live') {
-    throw new ApiError('forbidden', 'A test key cannot change program settings; use the live secret key')
-  }
-  const body = await parseBody(c, programPatch)
-  const db = c.env.DB
-  const columns: Record<string, unknown> = {}
-  for (const [name, value] of Object.entries(body)) {
-    if (value === undefined) continue
-    if (name === 'commission') columns.commission = JSON.stringify(value)
-    else if (name === 'bonus') columns.bonus = value === null ? null : JSON.stringify(value)
-    else if (name === 'min_payout') columns.min_payout = JSON.stringify(value)
-    else if (name === 'allowed_origins')
-      columns.allowed_origins = JSON.stringify((value as string[]).map((u) => new URL(u).origin))
-    else columns[name] = value
-  }
-  const names = Object.keys(columns)
-  if (names.length) {
-    // Column names come from the strict schema above, never from the request.
-    await db
-      .prepare(`UPDATE programs SET ${names.map((n) => `${n} = ?`).join(', ')} WHERE id = ?`)
-      .bind(...Object.values(columns), programId)
-      .run()
-    await hubFor(c.env, programId).invalidate()
-  }
-  return c.json({ program: programJson(await programRow(db, programId)) })
 })
