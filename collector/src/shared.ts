@@ -67,6 +67,30 @@ export interface ProgramSettings {
   /** `forbidden`: commissions of clicks carrying gclid, fbclid, msclkid or ttclid start `on_hold`. */
   paid_traffic: 'allowed' | 'forbidden'
   fraud: FraudSettings
+  /** A flat reward per attributed signup (kind `signup` commissions); null = none. */
+  signup_reward: SignupReward | null
+  /** Time windows in which another rule or an extra bonus applies to conversions. */
+  promotions: Promotion[]
+}
+
+/** `within_hours`: only when the signup comes at most this many hours after the click. */
+export interface SignupReward {
+  amount: number
+  currency: string
+  within_hours?: number
+}
+
+/**
+ * From `starts_at` (inclusive) to `ends_at` (exclusive), for all affiliates or the listed ones,
+ * `commission` replaces the usual rule and `bonus` is added to each conversion's commission.
+ */
+export interface Promotion {
+  name: string
+  starts_at: string
+  ends_at: string
+  affiliates?: string[]
+  commission?: CommissionRule
+  bonus?: { amount: number; currency: string }
 }
 
 export interface JoinSettings {
@@ -123,44 +147,19 @@ export interface PortalLinkResult {
   portal_url: string
 }
 
-export interface ClickInput {
-  key: string
-  click_id?: string
-  /** Click id already in the visitor's cookie when a new ref arrives (first-click attribution). */
-  prev_click_id?: string
-  ref: string
-  url: string
-  referrer?: string
-  sub?: string
-}
-
 export interface ClickResult {
   click_id: string
   attributed: boolean
 }
 
-export interface SignupInput {
-  event_id?: string
-  customer_id: string
-  click_id?: string
-  ref?: string
-  email?: string
-  occurred_at?: string
-}
-
 export interface SignupResult {
-  signup: { id: string; customer_id: string; affiliate: AffiliateRef | null }
-}
-
-export interface ConversionInput {
-  event_id: string
-  customer_id?: string
-  click_id?: string
-  ref?: string
-  amount: number
-  currency: string
-  occurred_at?: string
-  metadata?: Record<string, string | number | boolean | null>
+  signup: {
+    id: string
+    customer_id: string
+    affiliate: AffiliateRef | null
+    /** The signup reward, when the program pays one and this signup qualifies. */
+    commission?: { id: string; amount: number; currency: string; status: CommissionStatus }
+  }
 }
 
 export interface CommissionSummary {
@@ -177,13 +176,6 @@ export interface ConversionResult {
     affiliate: AffiliateRef | null
     commission: CommissionSummary | null
   }
-}
-
-export interface RefundInput {
-  event_id: string
-  conversion_event_id: string
-  /** Omitted = refund whatever is left of the conversion. */
-  amount?: number
 }
 
 export interface RefundResult {
@@ -218,19 +210,67 @@ export type LiveMessage =
       currency?: string
       status?: CommissionStatus
       message?: string
+      /** On `alert` messages (founders' sockets only): which alert, to fetch from `GET /v1/alerts`. */
+      alert?: LiveAlertRef
       totals: Totals
     }
 
+/** An alert's id, type and severity as a live message carries them. */
+export interface LiveAlertRef {
+  id: string
+  type: AlertType
+  severity: AlertSeverity
+}
+
 export function emptyTotals(): Totals {
   return { clicks: 0, unique_clicks: 0, signups: 0, conversions: 0, refunds: 0, revenue: {}, commission: {} }
+}
+
+export type CommissionKind = 'conversion' | 'clawback' | 'signup'
+
+/** Which rule produced a commission (stored with it; a later settings change never rewrites it). */
+export interface CommissionRuleSource {
+  source: 'program' | 'affiliate' | 'promotion' | 'signup_reward'
+  /** The promotion whose window the conversion fell in. */
+  promotion?: string
+  /** Whole months since the customer's first conversion, on every conversion after the first. */
+  recurring_month?: number
+  /** The bonus included in the amount (the program's time-limited bonus plus a promotion's). */
+  bonus?: number
+}
+
+export type CommissionEventType =
+  | 'created'
+  | 'approved'
+  | 'rejected'
+  | 'on_hold'
+  | 'reversed'
+  | 'reduced'
+  | 'restored'
+  | 'clawback'
+  | 'paid'
+
+/** One change in a commission's history. */
+export interface CommissionHistoryEntry {
+  type: CommissionEventType
+  status: CommissionStatus
+  amount: number
+  reason: string | null
+  /** `founder`, `hold_end`, `refund`, `payout`, `dispute` or `event` (the conversion or signup). */
+  actor: string
+  /** The refund, payout or clawback commission behind the change. */
+  ref_id: string | null
+  at: string
 }
 
 /** A commission as listed by `GET /v1/commissions` and answered by approve/reject. */
 export interface CommissionRecord {
   id: string
   affiliate: AffiliateRef & { name: string }
+  /** The conversion it was earned on; for kind `signup`, the signup's id. */
   conversion_id: string
-  kind: 'conversion' | 'clawback'
+  kind: CommissionKind
+  rule: CommissionRuleSource | null
   /** Current amount: 0 once reversed or rejected, negative for a clawback. */
   amount: number
   original_amount: number
@@ -260,6 +300,10 @@ export interface MinutePoint {
   signups: number
   conversions: number
 }
+
+/** Alerts (founders only): `GET /v1/alerts`, the `alert` live message and `alert.raised`. */
+export type { Alert, AlertSeverity, AlertType } from './alerts/types'
+import type { AlertSeverity, AlertType } from './alerts/types'
 
 /** Outgoing webhooks: event types, the delivery body, endpoints and the delivery log. */
 export type { WebhookDelivery, WebhookEndpoint, WebhookEvent, WebhookEventType } from './webhooks/events'

@@ -35,7 +35,3 @@ export function proRata(value: number, numerator: number, denominator: number): 
 export function percentToBps(percent: number): number {
   return Math.round(percent * 100)
 }
-
-export function addMoney(into: Record<string, number>, currency: string, amount: number): void {
-  into[currency] = (into[currency] ?? 0) + amount
-}
