@@ -227,6 +227,12 @@ export async function startCollector(options = {}) {
     output: () => output,
     /** Resolves when wrangler dev exits, for whatever reason. */
     exited,
+    /** Kills the whole collector at once (SIGKILL), as a crash would; the persisted state stays. */
+    async crash() {
+      options.signal?.removeEventListener('abort', kill)
+      signalGroup('SIGKILL')
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))])
+    },
     async stop() {
       options.signal?.removeEventListener('abort', kill)
       if (running()) {
