@@ -7,14 +7,17 @@ import type { Totals } from '../shared'
 import { ChartPanels, Counters } from './dashboard'
 import { Layout, Logo } from './layout'
 import { PortalPayouts } from './portal-payouts'
+import { type PortalLink, PortalTerms, type PortalTermsView } from './portal-terms'
 
 export interface PortalProps {
   token: string
   affiliateName: string
   programName: string
-  links: Array<{ label: string; url: string }>
+  links: PortalLink[]
   totals: Totals
   test: boolean
+  terms: PortalTermsView
+  promoCodes: string[]
 }
 
 function ListPanel({ id, title, empty }: { id: string; title: string; empty: string }) {
@@ -49,14 +52,29 @@ export function PortalPage(p: PortalProps) {
           <h2>Your referral links</h2>
           {p.links.map((l, i) => (
             <div class="link-row">
-              <span class="link-label">{l.label}</span>
-              <input id={`link-${i}`} class="link-url" readonly value={l.url} aria-label={l.label} />
+              <label class="link-label" for={`link-${i}`}>
+                {l.label}
+              </label>
+              {/* A textarea wraps a long link on a phone instead of cutting it off; copy reads its value. */}
+              <textarea
+                id={`link-${i}`}
+                class="link-url"
+                readonly
+                rows={2}
+                aria-describedby={`link-use-${i}`}
+              >
+                {l.url}
+              </textarea>
               <button type="button" class="copy" data-copy={`link-${i}`}>
                 Copy
               </button>
+              <p id={`link-use-${i}`} class="link-use muted">
+                {l.use}
+              </p>
             </div>
           ))}
         </section>
+        <PortalTerms terms={p.terms} promoCodes={p.promoCodes} />
         <Counters totals={p.totals} label="Your all-time totals, updated live" />
         <ChartPanels
           subject="Your clicks, signups and conversions"

@@ -10,8 +10,10 @@ import { AUTH_FAILURE, clientIp, rateLimited, withinLimit } from '../lib/rate-li
 import { queryStats } from '../lib/stats-query'
 import { pageHeaders } from '../pages/layout'
 import { PortalPage } from '../pages/portal'
+import { commissionNote, type PortalLink, portalTerms } from '../pages/portal-terms'
 import { affiliateBalance, affiliatePayouts, nextApproval, nextPayoutNote } from '../payouts/portal-data'
-import type { Mode } from '../shared'
+import type { CommissionRule, CommissionStatus, Mode, Promotion } from '../shared'
+import { promoCodesByAffiliate } from '../stripe/promo-codes'
 
 export const portalRoutes = new Hono<{ Bindings: Env }>()
 
@@ -24,13 +26,25 @@ interface PortalAffiliate {
   program_name: string
   landing_url: string | null
   min_payout: string
+  commission: string | null
+  program_commission: string
+  currency: string
+  recurring_months: number | null
+  hold_days: number
+  cookie_days: number
+  attribution: 'last_click' | 'first_click'
+  bonus: string | null
+  signup_reward: string | null
+  promotions: string
 }
 
 async function findAffiliate(c: Context<{ Bindings: Env }>): Promise<PortalAffiliate | null> {
   const found = await affiliateByPortalToken(c.env.DB, c.req.param('token') ?? '')
   if (!found) return null
   return c.env.DB.prepare(
-    `SELECT a.id, a.code, a.name, a.mode, a.program_id, p.name AS program_name, p.landing_url, p.min_payout
+    `SELECT a.id, a.code, a.name, a.mode, a.program_id, a.commission, p.name AS program_name, p.landing_url,
+       p.min_payout, p.commission AS program_commission, p.currency, p.recurring_months, p.hold_days,
+       p.cookie_days, p.attribution, p.bonus, p.signup_reward, p.promotions
      FROM affiliates a JOIN programs p ON p.id = a.program_id WHERE a.id = ?`,
   )
     .bind(found.id)
@@ -50,13 +64,26 @@ portalRoutes.get('/portal/:token', async (c) => {
   if (!aff) return notFound(c)
   pageHeaders(c)
   const origin = publicOrigin(c.env, c.req.url)
-  const links = [{ label: 'Tracked link', url: `${origin}/go/${aff.code}` }]
+  const links: PortalLink[] = [
+    {
+      label: 'Tracked link',
+      url: `${origin}/go/${aff.code}`,
+      use: 'Use it anywhere you post a link (social posts, videos, newsletters); add ?sub=<campaign> to tell your campaigns apart.',
+    },
+  ]
   if (aff.landing_url) {
     const url = new URL(aff.landing_url)
     url.searchParams.set('ref', aff.code)
-    links.push({ label: 'Landing page', url: url.toString() })
+    links.push({
+      label: 'Landing page',
+      url: url.toString(),
+      use: 'Use it on your own site or blog, where a direct link to the product reads better; it is tracked the same way.',
+    })
   }
-  const totals = await hubFor(c.env, aff.program_id).totals(aff.mode, aff.id)
+  const [totals, codes] = await Promise.all([
+    hubFor(c.env, aff.program_id).totals(aff.mode, aff.id),
+    promoCodesByAffiliate(c.env.DB, aff.program_id, [aff.id]),
+  ])
   return c.html(
     <PortalPage
       token={c.req.param('token')}
@@ -65,9 +92,29 @@ portalRoutes.get('/portal/:token', async (c) => {
       links={links}
       totals={totals}
       test={aff.mode === 'test'}
+      terms={termsOf(aff)}
+      promoCodes={codes.get(aff.id) ?? []}
     />,
   )
 })
+
+function termsOf(aff: PortalAffiliate) {
+  return portalTerms({
+    currency: aff.currency,
+    commission: JSON.parse(aff.program_commission) as CommissionRule,
+    override: aff.commission ? (JSON.parse(aff.commission) as CommissionRule) : null,
+    recurringMonths: aff.recurring_months,
+    holdDays: aff.hold_days,
+    cookieDays: aff.cookie_days,
+    attribution: aff.attribution,
+    bonus: aff.bonus ? JSON.parse(aff.bonus) : null,
+    signupReward: aff.signup_reward ? JSON.parse(aff.signup_reward) : null,
+    promotions: JSON.parse(aff.promotions || '[]') as Promotion[],
+    minPayout: JSON.parse(aff.min_payout || '{}') as Record<string, number>,
+    affiliateId: aff.id,
+    now: Date.now(),
+  })
+}
 
 const RECENT = 20
 
@@ -101,7 +148,7 @@ portalRoutes.get('/portal/:token/data.json', async (c) => {
         .bind(...scope),
       db
         .prepare(
-          `SELECT created_at AS at, amount, original_amount, currency, status, due_at FROM commissions
+          `SELECT created_at AS at, amount, original_amount, currency, status, reason, due_at FROM commissions
            WHERE program_id = ? AND mode = ? AND affiliate_id = ? ORDER BY created_at DESC LIMIT ${RECENT}`,
         )
         .bind(...scope),
@@ -116,7 +163,10 @@ portalRoutes.get('/portal/:token/data.json', async (c) => {
     series: stats.series,
     signups: lists[0]?.results ?? [],
     conversions: lists[1]?.results ?? [],
-    commissions: lists[2]?.results ?? [],
+    // The raw reason stays on the server (it may name a fraud rule): the affiliate reads a note.
+    commissions: (
+      (lists[2]?.results ?? []) as Array<{ status: CommissionStatus; reason: string | null }>
+    ).map(({ reason, ...row }) => ({ ...row, note: commissionNote(row.status, reason) })),
     balance,
     payouts,
     next_payout: nextPayoutNote({

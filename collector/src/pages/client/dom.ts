@@ -117,5 +117,5 @@ export function setConnection(state: 'connecting' | 'live' | 'reconnecting'): vo
   const el = document.getElementById('conn')
   if (!el) return
   el.dataset.state = state
-  setText(el, state === 'live' ? 'Live' : state === 'connecting' ? 'Connecting…' : 'Reconnecting…')
+  setText(el, state === 'live' ? 'Connected' : state === 'connecting' ? 'Connecting…' : 'Reconnecting…')
 }

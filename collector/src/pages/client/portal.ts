@@ -24,6 +24,8 @@ interface PortalData extends PortalPayoutData {
     currency: string
     status: string
     due_at: string
+    /** What the affiliate may read about a held, reversed or rejected commission. */
+    note: string | null
   }>
 }
 
@@ -35,13 +37,17 @@ let minutes: ChartData = { t: [], clicks: [], signups: [], conversions: [] }
 let days: ChartData = { t: [], clicks: [], signups: [], conversions: [] }
 let data: PortalData | null = null
 
+/** One date style on the whole portal: "1 Dec 2026, 14:05" (the reader's own time zone). */
 const when = (iso: string) =>
   new Date(iso).toLocaleString('en-GB', {
     day: 'numeric',
     month: 'short',
+    year: 'numeric',
     hour: '2-digit',
     minute: '2-digit',
   })
+const day = (iso: string) =>
+  new Date(iso).toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric' })
 
 function renderLists(d: PortalData): void {
   fillBody(
@@ -74,11 +80,11 @@ function renderLists(d: PortalData): void {
         'tr',
         {},
         h('td', { class: `num${shown !== c.amount ? ' struck' : ''}` }, formatMoney(shown, c.currency)),
-        h('td', {}, statusPill(c.status)),
+        h('td', {}, statusPill(c.status), c.note ? h('span', { class: 'note muted' }, c.note) : ''),
         h(
           'td',
-          { class: 'num muted', title: 'Payable from' },
-          c.status === 'pending' ? `due ${c.due_at.slice(0, 10)}` : when(c.at),
+          { class: 'num muted' },
+          c.status === 'pending' ? `payable from ${day(c.due_at)}` : when(c.at),
         ),
       )
     }),
