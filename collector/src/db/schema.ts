@@ -33,6 +33,10 @@ export const programs = sqliteTable('programs', {
     .default('allowed'),
   /** Fraud thresholds as JSON (FraudSettings); `{}` = the defaults. */
   fraud: text('fraud').notNull().default('{}'),
+  /** `{amount, currency, within_hours?}` as JSON: a flat reward per attributed signup; null = none. */
+  signupReward: text('signup_reward'),
+  /** `[{name, starts_at, ends_at, affiliates?, commission?, bonus?}]` as JSON. */
+  promotions: text('promotions').notNull().default('[]'),
   createdAt: text('created_at').notNull(),
 }, (t) => [uniqueIndex('programs_slug').on(t.slug)])
 
@@ -192,8 +196,9 @@ export const commissions = sqliteTable(
     programId: text('program_id').notNull(),
     mode: text('mode', { enum: ['live', 'test'] }).notNull(),
     affiliateId: text('affiliate_id').notNull(),
+    /** The conversion it was earned on; for kind `signup`, the signup's id. */
     conversionId: text('conversion_id').notNull(),
-    kind: text('kind', { enum: ['conversion', 'clawback'] }).notNull(),
+    kind: text('kind', { enum: ['conversion', 'clawback', 'signup'] }).notNull(),
     /** Current amount (0 once reversed). */
     amount: integer('amount').notNull(),
     originalAmount: integer('original_amount').notNull(),
@@ -207,6 +212,8 @@ export const commissions = sqliteTable(
     reason: text('reason'),
     dueAt: text('due_at').notNull(),
     payoutId: text('payout_id'),
+    /** Which rule produced it (`CommissionRuleSource` as JSON); null on commissions made before it was recorded. */
+    rule: text('rule'),
     createdAt: text('created_at').notNull(),
     updatedAt: text('updated_at').notNull(),
   },
@@ -216,6 +223,38 @@ export const commissions = sqliteTable(
     index('commissions_conversion').on(t.conversionId),
     index('commissions_payout').on(t.payoutId),
   ],
+)
+
+/**
+ * A commission's status history: one row per change, written in the same hub batch as the
+ * change itself, so the history never disagrees with the commission.
+ */
+export const commissionEvents = sqliteTable(
+  'commission_events',
+  {
+    id: text('id').primaryKey(),
+    programId: text('program_id').notNull(),
+    mode: text('mode', { enum: ['live', 'test'] }).notNull(),
+    commissionId: text('commission_id').notNull(),
+    type: text('type', {
+      enum: ['created', 'approved', 'rejected', 'on_hold', 'reversed', 'reduced', 'restored', 'clawback', 'paid'],
+    }).notNull(),
+    /** The status after the change. */
+    status: text('status', {
+      enum: ['pending', 'approved', 'on_hold', 'paid', 'reversed', 'rejected'],
+    }).notNull(),
+    /** The commission's amount after the change. */
+    amount: integer('amount').notNull(),
+    reason: text('reason'),
+    /** Who or what changed it: `founder`, `hold_end`, `refund`, `payout`, `dispute`, `event`. */
+    actor: text('actor').notNull(),
+    /** The refund, payout or clawback commission behind the change. */
+    refId: text('ref_id'),
+    /** Orders changes made in one batch (same `at`). */
+    seq: integer('seq').notNull().default(0),
+    at: text('at').notNull(),
+  },
+  (t) => [index('commission_events_commission').on(t.commissionId, t.at, t.seq)],
 )
 
 export const refunds = sqliteTable(
