@@ -57,11 +57,9 @@ it('loses, doubles and detaches nothing when the collector is killed three times
     timeoutMs: 5_000,
   })
   const N = 300
-  const kills = new Set([
-    60 + Math.floor(Math.random() * 30),
-    150 + Math.floor(Math.random() * 30),
-    240 + Math.floor(Math.random() * 30),
-  ])
+  // Three kills at random moments in each third of the run.
+  const kills = [0, 1, 2].map((k) => 60 + k * 90 + Math.floor(Math.random() * 30))
+  let killed = 0
   let sent = 0
   let restarting: Promise<void> | null = null
   const results: Array<{ affiliate: unknown } | Error> = []
@@ -70,7 +68,9 @@ it('loses, doubles and detaches nothing when the collector is killed three times
     for (;;) {
       const i = sent++
       if (i >= N) return
-      if (kills.has(i) && !restarting) {
+      if (kills.length && i >= (kills[0] as number) && !restarting) {
+        kills.shift()
+        killed++
         restarting = (async () => {
           const t0 = Date.now()
           await collector?.crash()
@@ -90,6 +90,7 @@ it('loses, doubles and detaches nothing when the collector is killed three times
   }
   await Promise.all(Array.from({ length: 8 }, worker))
   while (restarting) await restarting
+  expect(killed).toBe(3)
 
   const failures = results.filter((r) => r instanceof Error)
   expect(failures).toEqual([])
