@@ -20,6 +20,7 @@ import { dashboardApi } from './routes/dashboard-api'
 import { eventRoutes } from './routes/events'
 import { liveRoutes } from './routes/live'
 import { portalRoutes } from './routes/portal'
+import { joinRoutes } from './join/routes'
 import { programSettingsRoutes } from './program/routes'
 import { programRoutes } from './routes/programs'
 import { redirectRoutes } from './routes/redirect'
@@ -56,6 +57,7 @@ app.route('/', dashboardRoutes)
 app.route('/', dashboardExportRoutes)
 app.route('/', dashboardApi)
 app.route('/', portalRoutes)
+app.route('/', joinRoutes)
 app.route('/', assetRoutes)
 
 app.notFound((c) => errorResponse(c, 'not_found', `No route for ${c.req.method} ${c.req.path}`))

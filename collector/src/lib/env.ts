@@ -14,6 +14,7 @@ export interface Env {
   SIGN_IN_LIMITER?: RateLimit
   AUTH_FAILURE_LIMITER?: RateLimit
   CLICK_LIMITER?: RateLimit
+  JOIN_LIMITER?: RateLimit
   /** 'on' only in tests: lets a test make the hub fail at a chosen point (ProgramHub.setFault). */
   TEST_FAULTS?: string
 }

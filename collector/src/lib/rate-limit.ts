@@ -1,6 +1,6 @@
 /**
- * Rate limits on what an outsider can repeat: sign-in attempts, failed key auth, clicks (and,
- * later, join-page applications). Counting is Cloudflare's Rate Limiting binding (`ratelimits` in
+ * Rate limits on what an outsider can repeat: sign-in attempts, failed key auth, clicks and join-page
+ * applications. Counting is Cloudflare's Rate Limiting binding (`ratelimits` in
  * wrangler.jsonc), which also runs in `wrangler dev` and the tests: a counter per key and
  * Cloudflare location, nothing stored by us. The binding only answers yes or no, so `Retry-After`
  * is the limit's whole period — an upper bound of the wait.
@@ -14,7 +14,7 @@ import { ApiError } from './errors'
 
 export interface LimitSpec {
   /** The binding in wrangler.jsonc. */
-  binding: 'SIGN_IN_LIMITER' | 'AUTH_FAILURE_LIMITER' | 'CLICK_LIMITER'
+  binding: 'SIGN_IN_LIMITER' | 'AUTH_FAILURE_LIMITER' | 'CLICK_LIMITER' | 'JOIN_LIMITER'
   limit: number
   /** Seconds; the binding accepts 10 or 60. */
   period: 10 | 60
@@ -26,6 +26,8 @@ export const SIGN_IN: LimitSpec = { binding: 'SIGN_IN_LIMITER', limit: 10, perio
 export const AUTH_FAILURE: LimitSpec = { binding: 'AUTH_FAILURE_LIMITER', limit: 30, period: 60 }
 /** Clicks per publishable key (or redirect link's program) and client IP. */
 export const CLICKS: LimitSpec = { binding: 'CLICK_LIMITER', limit: 120, period: 60 }
+/** Join-page applications (POST /join/:slug) per client IP. */
+export const JOIN: LimitSpec = { binding: 'JOIN_LIMITER', limit: 5, period: 60 }
 
 /**
  * The client's IP as Cloudflare reports it. Cloudflare sets `CF-Connecting-IP` itself, so a

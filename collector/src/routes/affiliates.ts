@@ -15,6 +15,7 @@ import { affiliatesExport, wantsCsv } from '../exports/routes'
 import { isUniqueViolation } from '../hub/d1-writes'
 import { affiliateTag } from '../hub/live'
 import { closeSockets, portalTag } from '../hub/sockets'
+import { decideApplication } from '../join/applications'
 import { requireSecretKey } from '../lib/auth'
 import { newId, randomToken } from '../lib/crypto'
 import { type AppEnv, type Env, hubFor, publicOrigin } from '../lib/env'
@@ -25,6 +26,7 @@ import { type AffiliateInput, affiliateInput, affiliatePatch } from '../lib/sche
 import { parseBody } from '../lib/validate'
 import type { Affiliate, CommissionRule, Mode, PortalLinkResult } from '../shared'
 import { assertPromoCodesFree, promoCodesByAffiliate, replacePromoCodes } from '../stripe/promo-codes'
+import { emitWebhook } from '../webhooks/enqueue'
 
 export const affiliateRoutes = new Hono<AppEnv>()
 
@@ -70,13 +72,26 @@ function codeFromName(name: string, attempt: number): string {
   return attempt === 0 ? base : `${base}${randomToken(4).toLowerCase()}`
 }
 
-/** Inserts an affiliate (a free code derived from the name unless one is given); used by the dashboard too. */
+/** What a join-page application adds to an affiliate: it may start `pending`, with its website and note. */
+export interface InsertAffiliateOptions {
+  status?: 'pending' | 'active'
+  website?: string | null
+  promotion?: string | null
+}
+
+/**
+ * Inserts an affiliate (a free code derived from the name unless one is given) and sends
+ * `affiliate.created` (with the portal link while it is the only place the link exists; none for
+ * a pending application, whose portal does not open). Used by the dashboard and the join page too.
+ */
 export async function insertAffiliate(
-  env: Env,
+  c: { env: Env; req: { url: string } },
   programId: string,
   mode: Mode,
   body: AffiliateInput,
+  options: InsertAffiliateOptions = {},
 ): Promise<RowWithToken> {
+  const env = c.env
   const db = drizzle(env.DB)
   const now = new Date().toISOString()
   for (let attempt = 0; attempt < 5; attempt++) {
@@ -90,9 +105,9 @@ export async function insertAffiliate(
       email: body.email,
       emailHash: await hashEmail(programId, body.email),
       commission: body.commission ? JSON.stringify(body.commission) : null,
-      status: 'active',
-      website: null,
-      promotion: null,
+      status: options.status ?? 'active',
+      website: options.website ?? null,
+      promotion: options.promotion ?? null,
       portalToken: null,
       portalTokenHash: await portalTokenHash(token),
       mode,
@@ -107,7 +122,18 @@ export async function insertAffiliate(
       continue
     }
     await hubFor(env, programId).invalidate()
-    return { ...row, newPortalToken: token }
+    const created: RowWithToken = { ...row, newPortalToken: token }
+    const data = affiliateJson(c, created)
+    if (row.status !== 'active') data.portal_url = null
+    await emitWebhook(env, {
+      programId,
+      mode,
+      type: 'affiliate.created',
+      id: newId('evt'),
+      createdAt: now,
+      data,
+    })
+    return created
   }
   throw new ApiError('conflict', 'Could not find a free code; pass one explicitly', 'code')
 }
@@ -117,7 +143,7 @@ affiliateRoutes.post('/v1/affiliates', async (c) => {
   const { programId, mode } = c.get('auth')
   const promoCodes = body.promo_codes ?? []
   await assertPromoCodesFree(c.env.DB, programId, promoCodes, null)
-  const row = await insertAffiliate(c.env, programId, mode, body)
+  const row = await insertAffiliate(c, programId, mode, body)
   if (promoCodes.length) {
     await replacePromoCodes(c.env.DB, programId, row.id, promoCodes)
     await hubFor(c.env, programId).invalidate()
@@ -206,6 +232,20 @@ affiliateRoutes.patch('/v1/affiliates/:id', async (c) => {
     await closeSockets(c.env, row.programId, affiliateTag(row.id))
   const promoCodes = (await promoCodesByAffiliate(c.env.DB, row.programId, [row.id])).get(row.id) ?? []
   return c.json({ affiliate: { ...affiliateJson(c, next, c.get('auth').mode), promo_codes: promoCodes } })
+})
+
+/**
+ * Applications from the join page: approve (→ `active`, with a new portal link in the answer and
+ * the `affiliate.approved` webhook) or reject (→ `rejected`). A test key may decide test
+ * applications only.
+ */
+affiliateRoutes.post('/v1/affiliates/:id/:action{approve|reject}', async (c) => {
+  await readOptionalEmptyBody(c)
+  const row = await findAffiliate(c)
+  assertMayChange(c, row)
+  const action = c.req.param('action') === 'approve' ? 'approve' : 'reject'
+  const affiliate = await decideApplication(c, row, action)
+  return c.json({ affiliate: { ...affiliate, promo_codes: [] } })
 })
 
 /**

@@ -121,6 +121,6 @@ const dashboardAffiliateInput = affiliateInput.extend({ code: affiliateInput.sha
 dashboardApi.post('/dashboard/api/affiliates', async (c) => {
   const { programId, mode } = await scope(c)
   const body = await parseBody(c, dashboardAffiliateInput)
-  const row = await insertAffiliate(c.env, programId, mode, { ...body, code: body.code || undefined })
+  const row = await insertAffiliate(c, programId, mode, { ...body, code: body.code || undefined })
   return c.json({ affiliate: affiliateJson(c, row) }, 201)
 })
