@@ -5,8 +5,8 @@
  */
 import { createExecutionContext, env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import worker from '../index'
 import { BROWSER_UA, call, clickId, createProgram, sendClick } from '../../test/helpers'
+import worker from '../index'
 
 const hub = (programId: string) => env.HUB.get(env.HUB.idFromName(programId))
 
@@ -30,7 +30,10 @@ async function page(method: 'GET' | 'POST', path: string, form?: Record<string, 
 }
 
 async function openProgram(join: Record<string, unknown> = {}) {
-  const created = await createProgram({ name: 'Acme Analytics', commission: { type: 'percent', percent: 20 } })
+  const created = await createProgram({
+    name: 'Acme Analytics',
+    commission: { type: 'percent', percent: 20 },
+  })
   const slug = `acme-${crypto.randomUUID().slice(0, 8)}`
   const res = await call('PATCH', '/v1/program', {
     token: created.keys.secret,
@@ -122,7 +125,10 @@ describe('join page', () => {
 
   it('drops an application whose honeypot field is filled, with the usual confirmation', async () => {
     const { keys, slug } = await openProgram()
-    const res = await page('POST', `/join/${slug}`, { ...good('bot@example.com'), fax: 'http://spam.example' })
+    const res = await page('POST', `/join/${slug}`, {
+      ...good('bot@example.com'),
+      fax: 'http://spam.example',
+    })
     expect(res.status).toBe(200)
     expect(res.html).toContain('Thank you for applying')
     expect(await affiliatesOf(keys.secret)).toEqual([])
@@ -169,7 +175,9 @@ describe('join page', () => {
     expect(portal.status).toBe(200)
     await portal.text()
     // Deciding twice is a conflict, not a second link.
-    expect((await call('POST', `/v1/affiliates/${pending.id}/approve`, { token: keys.secret })).status).toBe(409)
+    expect((await call('POST', `/v1/affiliates/${pending.id}/approve`, { token: keys.secret })).status).toBe(
+      409,
+    )
 
     const after = await call('POST', '/v1/conversions', {
       token: keys.secret,
