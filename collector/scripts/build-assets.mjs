@@ -50,6 +50,7 @@ const files = [
   ['dashboard.js', 'text/javascript; charset=utf-8', await bundle('dashboard.ts')],
   ['portal.js', 'text/javascript; charset=utf-8', await bundle('portal.ts')],
   ['payouts.js', 'text/javascript; charset=utf-8', await bundle('payouts.ts')],
+  ['affiliate.js', 'text/javascript; charset=utf-8', await bundle('affiliate.ts')],
 ]
 
 const paths = {}

@@ -3,6 +3,7 @@
  * ProgramHub Durable Object and the cron handler.
  */
 import { Hono } from 'hono'
+import { affiliateDashboardRoutes } from './affiliates/dashboard-routes'
 import { dashboardExportRoutes, exportRoutes } from './exports/routes'
 import { hubAdminRoutes } from './hub-admin/routes'
 import type { AppEnv, Env } from './lib/env'
@@ -55,6 +56,7 @@ app.route('/', payoutRoutes)
 app.route('/', liveRoutes)
 app.route('/', dashboardRoutes)
 app.route('/', dashboardExportRoutes)
+app.route('/', affiliateDashboardRoutes)
 app.route('/', dashboardApi)
 app.route('/', portalRoutes)
 app.route('/', joinRoutes)

@@ -46,7 +46,7 @@ export interface ConversionRecord {
   created_at: string
 }
 
-function conversionJson(r: ConversionWithAffiliate): ConversionRecord {
+export function conversionJson(r: ConversionWithAffiliate): ConversionRecord {
   let metadata: unknown = null
   try {
     metadata = r.metadata ? JSON.parse(r.metadata) : null

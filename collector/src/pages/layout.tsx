@@ -28,7 +28,7 @@ export function pageHeaders(c: Context): void {
 
 export interface LayoutProps {
   title: string
-  script?: 'dashboard' | 'portal' | 'payouts'
+  script?: 'dashboard' | 'portal' | 'payouts' | 'affiliate'
   csrf?: string
   children: Child
 }

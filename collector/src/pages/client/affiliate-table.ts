@@ -89,7 +89,14 @@ export function createAffiliateTable(table: HTMLTableElement): AffiliateTable {
             h(
               'th',
               { scope: 'row', 'data-sort-value': NAME.value(r) },
-              h('span', { class: 'aff-name' }, r.name),
+              h(
+                'a',
+                {
+                  class: 'aff-name',
+                  href: `/dashboard/affiliates/${encodeURIComponent(r.id)}${location.search}`,
+                },
+                r.name,
+              ),
               h('span', { class: 'aff-code' }, r.disabled ? `${r.code} · disabled` : r.code),
             ),
             ...COLUMNS.map((c) =>
