@@ -27,6 +27,7 @@ import { programRoutes } from './routes/programs'
 import { redirectRoutes } from './routes/redirect'
 import { scriptRoutes } from './routes/script'
 import { statsRoutes } from './routes/stats'
+import { testModeRoutes } from './test-mode/routes'
 import { flushDeferredInvoices } from './stripe/apply'
 import { stripeRoutes } from './stripe/routes'
 import { runWebhookMaintenance } from './webhooks/maintenance'
@@ -53,6 +54,7 @@ app.route('/', redirectRoutes)
 app.route('/', commissionRoutes)
 app.route('/', exportRoutes)
 app.route('/', payoutRoutes)
+app.route('/', testModeRoutes)
 app.route('/', liveRoutes)
 app.route('/', dashboardRoutes)
 app.route('/', dashboardExportRoutes)

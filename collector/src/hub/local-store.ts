@@ -301,8 +301,22 @@ export class LocalStore {
 
   /** Applies a committed event's local effects; the caller runs it in one storage transaction. */
   applyLocal(local: LocalEffects): void {
+    if (local.purgeMode) this.purgeMode(local.purgeMode)
     for (const c of local.customers ?? []) this.saveCustomer(c)
     for (const t of local.totals ?? []) this.addTotals(t.mode, t.affiliateId, t.currency, t.delta)
+  }
+
+  /**
+   * Forgets everything of one mode (the test-data purge): counters, customers, idempotency
+   * records, clicks and clicks still queued for D1 (not those of a batch already sent: the caller
+   * flushed first, and a batch in flight is D1's to count).
+   */
+  purgeMode(mode: Mode): void {
+    for (const table of ['totals', 'customers', 'events', 'clicks']) {
+      this.sql.exec(`DELETE FROM ${table} WHERE mode = ?`, mode)
+    }
+    this.sql.exec("DELETE FROM outbox WHERE batch IS NULL AND json_extract(row, '$.mode') = ?", mode)
+    this.sql.exec("DELETE FROM outbox_dead WHERE json_extract(row, '$.mode') = ?", mode)
   }
 
   /** Forgets every derived fact before a rebuild from D1 (clicks and the outbox stay). */

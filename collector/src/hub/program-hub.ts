@@ -29,6 +29,7 @@ import { broadcast } from './live'
 import { LocalStore, type PendingEvent } from './local-store'
 import { FLUSH_INTERVAL_MS, FLUSH_MAX_ROWS, flushOnce } from './outbox'
 import { type HubProgram, loadProgram } from './program-config'
+import { type PurgeBody, planPurgeTestData } from './purge-test-data'
 import { auditAgainstD1, type RebuildReport, rebuildFromD1 } from './recovery'
 import { planRefund } from './refund'
 import { planSignup } from './signup'
@@ -469,6 +470,28 @@ export class ProgramHub extends DurableObject<Env> {
       const state = await loadDisputeState(this.env.DB, ctx, input)
       if ('ok' in state) return state
       return planDispute(ctx, input, state)
+    })
+  }
+
+  // --- test data (collector/src/test-mode/, planned in ./purge-test-data.ts) --------------------
+
+  /**
+   * `DELETE /v1/test-data`: every test-mode record of the program, in D1 and here, in one
+   * operation. Queued clicks are flushed first so D1's counts are complete; afterwards `audit()`
+   * is `[]` and the same test event ids can be sent again.
+   */
+  purgeTestData(programId: string): Promise<HubResult<PurgeBody>> {
+    return this.serial(async () => {
+      await this.resolvePending()
+      if (!(await this.loadProgram(programId))) return hubError('not_found', 'Unknown program')
+      await this.flush()
+      const ctx: EventContext = { programId, mode: 'test', now: Date.now() }
+      const opId = newId('op')
+      const planned = await planPurgeTestData(this.env.DB, ctx, opId)
+      const result = await this.commit('commission', ctx, opId, '', planned)
+      // Test affiliates are gone: the cached program must not attribute to them any more.
+      this.program = null
+      return result.ok ? { ...result, status: 200 } : result
     })
   }
 }

@@ -76,6 +76,8 @@ export interface TotalsChange {
 export interface LocalEffects {
   customers?: StoredCustomer[]
   totals?: TotalsChange[]
+  /** Forget every record of this mode: counters, customers, idempotency, clicks, queued clicks (`DELETE /v1/test-data`). */
+  purgeMode?: Mode
 }
 
 /** An outgoing webhook a planned event sends (its deliveries join the event's D1 batch). */
