@@ -6,6 +6,7 @@ import { Hono } from 'hono'
 import { affiliateDashboardRoutes } from './affiliates/dashboard-routes'
 import { dashboardExportRoutes, exportRoutes } from './exports/routes'
 import { hubAdminRoutes } from './hub-admin/routes'
+import { journeyRoutes } from './journey/routes'
 import type { AppEnv, Env } from './lib/env'
 import { errorResponse, onError } from './lib/errors'
 import { runMaintenance } from './lib/maintenance'
@@ -55,6 +56,7 @@ app.route('/', commissionRoutes)
 app.route('/', exportRoutes)
 app.route('/', payoutRoutes)
 app.route('/', testModeRoutes)
+app.route('/', journeyRoutes)
 app.route('/', liveRoutes)
 app.route('/', dashboardRoutes)
 app.route('/', dashboardExportRoutes)
