@@ -22,7 +22,9 @@ import { dashboardApi } from './routes/dashboard-api'
 import { eventRoutes } from './routes/events'
 import { liveRoutes } from './routes/live'
 import { portalRoutes } from './routes/portal'
+import { applicationDashboardRoutes } from './join/dashboard-routes'
 import { joinRoutes } from './join/routes'
+import { settingsDashboardRoutes } from './program/dashboard-routes'
 import { programSettingsRoutes } from './program/routes'
 import { programRoutes } from './routes/programs'
 import { redirectRoutes } from './routes/redirect'
@@ -64,6 +66,8 @@ app.route('/', affiliateDashboardRoutes)
 app.route('/', dashboardApi)
 app.route('/', portalRoutes)
 app.route('/', joinRoutes)
+app.route('/', settingsDashboardRoutes)
+app.route('/', applicationDashboardRoutes)
 app.route('/', assetRoutes)
 
 app.notFound((c) => errorResponse(c, 'not_found', `No route for ${c.req.method} ${c.req.path}`))

@@ -166,6 +166,8 @@ export function DashboardPage(p: DashboardProps) {
             Dashboard
           </a>
           <a href={modeHref(p.programId, p.mode).replace('/dashboard?', '/dashboard/payouts?')}>Payouts</a>
+          <a href={`/dashboard/applications?program=${encodeURIComponent(p.programId)}`}>Applications</a>
+          <a href={`/dashboard/settings?program=${encodeURIComponent(p.programId)}`}>Settings</a>
         </nav>
         <nav class="seg" aria-label="Data mode">
           <a href={modeHref(p.programId, 'live')} aria-current={p.mode === 'live' ? 'page' : undefined}>

@@ -1,0 +1,290 @@
+/**
+ * The founder's settings page, `/dashboard/settings`: every program setting in groups, as one
+ * server-rendered form (it works without JavaScript; the CSP holds as it is), with a refused
+ * field's message next to it, plus the Stripe connection and the outgoing webhook endpoints.
+ */
+import { Layout, Logo } from '../pages/layout'
+import type { WebhookEndpoint } from '../webhooks/events'
+
+export interface SettingsPageProps {
+  csrf: string
+  programs: Array<{ id: string; name: string }>
+  programId: string
+  values: Record<string, string>
+  errors: Record<string, string>
+  saved: boolean
+  slugUrl: string | null
+  stripe: { connected: boolean; webhook_url: string; last_event_at: string | null; events: readonly string[] }
+  endpoints: WebhookEndpoint[]
+}
+
+function Field(p: {
+  name: string
+  label: string
+  values: Record<string, string>
+  errors: Record<string, string>
+  type?: string
+  hint?: string
+  placeholder?: string
+}) {
+  const error = p.errors[p.name]
+  return (
+    <div class="field">
+      <label for={`f-${p.name}`}>{p.label}</label>
+      <input
+        id={`f-${p.name}`}
+        name={p.name}
+        type={p.type ?? 'text'}
+        value={p.values[p.name] ?? ''}
+        placeholder={p.placeholder}
+        aria-invalid={error ? 'true' : undefined}
+        aria-describedby={error ? `e-${p.name}` : undefined}
+      />
+      {p.hint ? <small class="muted">{p.hint}</small> : null}
+      {error ? (
+        <p id={`e-${p.name}`} class="error" role="alert" data-field={p.name}>
+          {error}
+        </p>
+      ) : null}
+    </div>
+  )
+}
+
+function Select(p: {
+  name: string
+  label: string
+  options: Array<[string, string]>
+  values: Record<string, string>
+  errors: Record<string, string>
+}) {
+  const error = p.errors[p.name]
+  return (
+    <div class="field">
+      <label for={`f-${p.name}`}>{p.label}</label>
+      <select id={`f-${p.name}`} name={p.name} aria-invalid={error ? 'true' : undefined}>
+        {p.options.map(([value, text]) => (
+          <option value={value} selected={p.values[p.name] === value}>
+            {text}
+          </option>
+        ))}
+      </select>
+      {error ? (
+        <p id={`e-${p.name}`} class="error" role="alert" data-field={p.name}>
+          {error}
+        </p>
+      ) : null}
+    </div>
+  )
+}
+
+function Check(p: {
+  name: string
+  label: string
+  values: Record<string, string>
+  errors: Record<string, string>
+}) {
+  const error = p.errors[p.name]
+  return (
+    <div class="field">
+      <label class="checkbox" for={`f-${p.name}`}>
+        <input
+          id={`f-${p.name}`}
+          name={p.name}
+          type="checkbox"
+          value="on"
+          checked={p.values[p.name] === 'on'}
+        />{' '}
+        {p.label}
+      </label>
+      {error ? (
+        <p id={`e-${p.name}`} class="error" role="alert" data-field={p.name}>
+          {error}
+        </p>
+      ) : null}
+    </div>
+  )
+}
+
+export function SettingsPage(p: SettingsPageProps) {
+  const program = p.programs.find((x) => x.id === p.programId)
+  const q = `?program=${encodeURIComponent(p.programId)}`
+  const f = { values: p.values, errors: p.errors }
+  return (
+    <Layout title={`Settings · ${program?.name ?? 'Refline'}`}>
+      <header class="topbar">
+        <Logo />
+        <span class="topbar-title">
+          {program?.name} <span class="muted">settings</span>
+        </span>
+        <nav class="seg" aria-label="Pages">
+          <a href={`/dashboard${q}`}>Dashboard</a>
+          <a href={`/dashboard/payouts${q}`}>Payouts</a>
+          <a href={`/dashboard/applications${q}`}>Applications</a>
+          <a href={`/dashboard/settings${q}`} aria-current="page">
+            Settings
+          </a>
+        </nav>
+      </header>
+      <main class="wrap">
+        <p class="banner">Changes apply to new events only: commissions already made keep their amounts.</p>
+        {p.saved ? (
+          <p class="banner" role="status" id="saved">
+            Settings saved.
+          </p>
+        ) : null}
+        {p.errors._form ? (
+          <p class="error" role="alert" data-field="_form">
+            {p.errors._form}
+          </p>
+        ) : null}
+        <form method="post" action={`/dashboard/settings${q}`} class="settings" novalidate>
+          <input type="hidden" name="_csrf" value={p.csrf} />
+          <section class="panel">
+            <h2>Commission</h2>
+            <Select
+              name="commission_type"
+              label="Rule"
+              options={[
+                ['percent', 'Percent of the amount'],
+                ['flat', 'Flat amount per conversion'],
+              ]}
+              {...f}
+            />
+            <Field name="commission_percent" label="Percent" hint="0–100, up to two decimals" {...f} />
+            <Field
+              name="commission_amount"
+              label="Flat amount (minor units, in the program currency)"
+              {...f}
+            />
+            <Field
+              name="recurring_months"
+              label="Recurring months"
+              hint="0 = first conversion only; empty = forever"
+              {...f}
+            />
+            <Field name="hold_days" label="Hold days before approval" {...f} />
+            <Field name="bonus_amount" label="Bonus (minor units; empty = none)" {...f} />
+            <Field
+              name="bonus_within_hours"
+              label="…when the conversion lands within hours of the click"
+              {...f}
+            />
+          </section>
+          <section class="panel">
+            <h2>Tracking</h2>
+            <Field name="name" label="Program name" {...f} />
+            <Field name="currency" label="Currency (ISO 4217)" {...f} />
+            <Field name="cookie_days" label="Cookie window (days, up to 400)" {...f} />
+            <Select
+              name="attribution"
+              label="Attribution"
+              options={[
+                ['last_click', 'Last click'],
+                ['first_click', 'First click'],
+              ]}
+              {...f}
+            />
+            <Field name="landing_url" label="Landing URL (where /go/ links send visitors)" {...f} />
+            <div class="field">
+              <label for="f-allowed_origins">Allowed origins (one per line)</label>
+              <textarea id="f-allowed_origins" name="allowed_origins" rows={3}>
+                {p.values.allowed_origins ?? ''}
+              </textarea>
+              {p.errors.allowed_origins ? (
+                <p class="error" role="alert" data-field="allowed_origins">
+                  {p.errors.allowed_origins}
+                </p>
+              ) : null}
+            </div>
+          </section>
+          <section class="panel">
+            <h2>Payouts</h2>
+            <Field
+              name="min_payout"
+              label="Minimum payout (minor units, program currency; empty = none)"
+              {...f}
+            />
+          </section>
+          <section class="panel">
+            <h2>Join page</h2>
+            <Field
+              name="slug"
+              label="Address (slug)"
+              hint="lower-case letters, digits and -; the page is /join/<slug>"
+              {...f}
+            />
+            {p.slugUrl ? (
+              <p class="muted">
+                Join page: <a href={p.slugUrl}>{p.slugUrl}</a>
+              </p>
+            ) : null}
+            <Check name="join_enabled" label="Open the join page" {...f} />
+            <Check name="join_auto_approve" label="Approve applications automatically" {...f} />
+            <Field name="join_terms_url" label="Partner terms URL" {...f} />
+          </section>
+          <section class="panel">
+            <h2>Fraud</h2>
+            <Select
+              name="paid_traffic"
+              label="Paid ads (gclid, fbclid, msclkid, ttclid)"
+              options={[
+                ['allowed', 'Allowed'],
+                ['forbidden', 'Forbidden: hold their commissions'],
+              ]}
+              {...f}
+            />
+            <Field name="fraud_max_clicks" label="Click flood: more than this many clicks…" {...f} />
+            <Field
+              name="fraud_window_minutes"
+              label="…from one visitor for one affiliate within minutes"
+              {...f}
+            />
+          </section>
+          <button type="submit" class="primary">
+            Save settings
+          </button>
+        </form>
+        <section class="panel">
+          <h2>Integrations: Stripe</h2>
+          <p>
+            {p.stripe.connected ? 'Connected' : 'Not connected'}
+            {p.stripe.last_event_at ? ` · last event ${p.stripe.last_event_at}` : ''}
+          </p>
+          <p>
+            Paste this URL as a webhook endpoint in Stripe: <code>{p.stripe.webhook_url}</code>
+          </p>
+          <p>Select these events: {p.stripe.events.join(', ')}</p>
+          <p class="muted">
+            Store the endpoint's signing secret with PUT /v1/integrations/stripe (live secret key).
+          </p>
+        </section>
+        <section class="panel">
+          <h2>Webhooks</h2>
+          {p.endpoints.length ? (
+            <table class="data" aria-label="Webhook endpoints">
+              <thead>
+                <tr>
+                  <th>URL</th>
+                  <th>Events</th>
+                  <th>Status</th>
+                </tr>
+              </thead>
+              <tbody>
+                {p.endpoints.map((e) => (
+                  <tr>
+                    <td>{e.url}</td>
+                    <td>{e.events.length ? e.events.join(', ') : 'every event'}</td>
+                    <td>{e.status}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          ) : (
+            <p class="muted">No endpoints yet.</p>
+          )}
+          <p class="muted">Add, delete and resend with /v1/webhook-endpoints (see the webhooks guide).</p>
+        </section>
+      </main>
+    </Layout>
+  )
+}
