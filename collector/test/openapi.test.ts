@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { app } from '../src/index'
-import { describedRoutes, openApiPath } from '../src/openapi/registry'
+import { describedRoutes, duplicateRoutes, openApiPath } from '../src/openapi/registry'
 import { call } from './helpers'
 
 /** The app's own routes (Hono's `app.routes`), middleware left out, as `METHOD /path`. */
@@ -38,6 +38,7 @@ describe('GET /v1/openapi.json', () => {
     expect(mounted.filter((r) => !documented.includes(r))).toEqual([])
     expect(documented.filter((r) => !mounted.includes(r))).toEqual([])
     expect(describedRoutes().length).toBe(documented.length)
+    expect(duplicateRoutes()).toEqual([])
   })
 
   it('takes request bodies from the validators: unknown fields refused, required fields listed', async () => {

@@ -45,6 +45,8 @@ interface Row {
   body?: (f: Fixture) => unknown
   /** How the endpoint takes its credential: a bearer header (default) or the click body's `key`. */
   via?: 'bearer' | 'key'
+  /** Private values the request itself sends, which the answer may name back (a bulk call's ids). */
+  echoes?: (f: Fixture) => string[]
   expect: Expect
 }
 
@@ -94,7 +96,13 @@ const MATRIX: Row[] = [
   { route: 'GET /v1/affiliates/:id', path: (f) => `/v1/affiliates/${f.aff}`, expect: { ...SECRET, other: 404, test: 200 } },
   { route: 'PATCH /v1/affiliates/:id', path: (f) => `/v1/affiliates/${f.aff}`, body: () => ({ name: 'Taken over' }), expect: { ...SECRET, other: 404, test: 403 } },
   { route: 'POST /v1/affiliates/:id/portal-link', path: (f) => `/v1/affiliates/${f.aff}/portal-link`, expect: { ...SECRET, other: 404, test: 403 } },
+  { route: 'GET /v1/conversions', path: () => '/v1/conversions', expect: { ...SECRET, other: 200, test: 200 } },
   { route: 'GET /v1/commissions', path: () => '/v1/commissions', expect: { ...SECRET, other: 200, test: 200 } },
+  { route: 'GET /v1/commissions/:id', path: (f) => `/v1/commissions/${f.commission}`, expect: { ...SECRET, other: 404, test: 404 } },
+  // Bulk changes answer per id: the victim's id comes back as not found, and the commission stays as it was.
+  { route: 'POST /v1/commissions/approve', path: () => '/v1/commissions/approve', body: (f) => ({ ids: [f.commission] }), echoes: (f) => [f.commission], expect: { ...SECRET, other: 200, test: 200 } },
+  { route: 'POST /v1/commissions/reject', path: () => '/v1/commissions/reject', body: (f) => ({ ids: [f.commission], reason: 'matrix' }), echoes: (f) => [f.commission], expect: { ...SECRET, other: 200, test: 200 } },
+  { route: 'POST /v1/commissions/approve-due', path: () => '/v1/commissions/approve-due', body: () => ({ include_pending: true }), expect: { ...SECRET, other: 200, test: 200 } },
   { route: 'POST /v1/commissions/:id/approve', path: (f) => `/v1/commissions/${f.commission}/approve`, expect: { ...SECRET, other: 404, test: 404 } },
   { route: 'POST /v1/commissions/:id/reject', path: (f) => `/v1/commissions/${f.commission}/reject`, expect: { ...SECRET, other: 404, test: 404 } },
   { route: 'GET /v1/stats', path: () => '/v1/stats', expect: { ...SECRET, other: 200, test: 200 } },
@@ -112,7 +120,9 @@ const MATRIX: Row[] = [
   { route: 'DELETE /v1/integrations/stripe', path: () => '/v1/integrations/stripe', expect: { ...SECRET, other: 200, test: 403 } },
   // Stripe's own credential is the signature: no key of ours stands in for it.
   { route: 'POST /v1/integrations/stripe/:program_id', path: (f) => `/v1/integrations/stripe/${f.programId}`, body: () => ({ id: 'evt_x', type: 'invoice.paid', livemode: true }), expect: OPEN(400) },
-  { route: 'POST /v1/payouts', path: () => '/v1/payouts', body: () => ({}), expect: { ...SECRET, other: 200, test: 200 } },
+  // Their own data only: the test key's commissions (approve-due above approved them) make a test payout;
+  // the other program has none (its conversions with the victim's code were unattributed).
+  { route: 'POST /v1/payouts', path: () => '/v1/payouts', body: () => ({}), expect: { ...SECRET, other: 200, test: 201 } },
   { route: 'GET /v1/payouts', path: () => '/v1/payouts', expect: { ...SECRET, other: 200, test: 200 } },
   { route: 'GET /v1/payouts/:id', path: (f) => `/v1/payouts/${f.payout}`, expect: { ...SECRET, other: 404, test: 404 } },
   { route: 'POST /v1/payouts/:id/paid', path: (f) => `/v1/payouts/${f.payout}/paid`, expect: { ...SECRET, other: 404, test: 404 } },
@@ -145,6 +155,7 @@ let secrets: string[]
 let portalToken: string
 /** The publishable key of a program whose keys were rolled. */
 let revokedPk: string
+let victimSk: string
 let sessionCookie: string
 const allKeys: string[] = []
 const liveTokens: string[] = []
@@ -213,6 +224,7 @@ beforeAll(async () => {
   revokedPk = revoked.keys.publishable
 
   const sk = victim.keys.secret
+  victimSk = sk
   const aff = await createAffiliate(sk, { email: 'victim-aff@example.com' })
   portalToken = new URL(aff.portal_url).pathname.split('/').pop() ?? ''
   const signup = await call('POST', '/v1/signups', {
@@ -296,7 +308,7 @@ describe('the authorization matrix', () => {
         // Nothing of the victim's reaches a caller that is not its founder (its redirect link and
         // the document excepted: they print public codes).
         if (c !== 'admin' && c !== 'session' && !row.route.startsWith('GET /go')) {
-          for (const s of secrets)
+          for (const s of secrets.filter((v) => !row.echoes?.(fx).includes(v)))
             expect(res.text.includes(s), `${c} sees ${s} in ${res.text.slice(0, 400)}`).toBe(false)
         }
         if (res.status === 201 && row.route === 'POST /v1/live/tokens')
@@ -321,6 +333,20 @@ describe('the authorization matrix', () => {
       } else await res.text()
     }
     expect(got).toEqual(LIVE_SOCKET)
+  })
+
+  it('leaves the victim’s records as they were after every refused or foreign change', async () => {
+    const sk = victimSk
+    const commission = await call('GET', '/v1/commissions?limit=500', { token: sk })
+    const mine = commission.body.commissions.find((c: { id: string }) => c.id === fx.commission)
+    expect(mine?.status).toBe('pending')
+    const aff = await call('GET', `/v1/affiliates/${fx.aff}`, { token: sk })
+    expect(aff.body.affiliate.name).not.toBe('Taken over')
+    const endpoint = await call('GET', `/v1/webhook-endpoints/${fx.endpoint}`, { token: sk })
+    expect(endpoint.body.endpoint.status).toBe('enabled')
+    const stripe = await call('GET', '/v1/integrations/stripe', { token: sk })
+    expect(stripe.body.stripe.connected).toBe(true)
+    expect((await call('GET', `/v1/payouts/${fx.payout}`, { token: sk })).body.payout.status).toBe('pending')
   })
 
   it('another program never attributes to the victim’s affiliate, even by its code', async () => {
