@@ -5,7 +5,6 @@
  */
 import { and, eq, inArray, isNull, lte } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/d1'
-import { type CommissionActor, historyForIdsStmts } from '../commissions/history'
 import { qb, toStmt } from '../db/builder'
 import { affiliates, commissions } from '../db/schema'
 import type { Mode } from '../shared'
@@ -59,12 +58,7 @@ export async function programsWithDueCommissions(db: D1Database, now: number): P
 }
 
 /** Approves due commissions of one mode: status only, so no counter changes. */
-export function planApprovals(
-  rows: DueCommission[],
-  now: number,
-  actor: CommissionActor = 'hold_end',
-): EventPlan<{ approved: string[] }> {
-  const reason = actor === 'hold_end' ? 'hold_ended' : 'approved_in_bulk'
+export function planApprovals(rows: DueCommission[], now: number): EventPlan<{ approved: string[] }> {
   const nowIso = new Date(now).toISOString()
   const events: HubEvent[] = rows.map((r) => ({
     type: 'commission',
@@ -84,7 +78,7 @@ export function planApprovals(
         amount: r.amount,
         currency: r.currency,
         status: 'approved',
-        reason,
+        reason: 'hold_ended',
       },
     },
   }))
@@ -104,7 +98,6 @@ export function planApprovals(
             ),
           ),
       ),
-      ...historyForIdsStmts({ ids: rows.map((r) => r.id), type: 'approved', actor, reason, at: now }),
     ],
     body: { approved: rows.map((r) => r.id) },
     local: {},
