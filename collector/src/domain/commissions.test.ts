@@ -1,10 +1,15 @@
 import { describe, expect, it } from 'vitest'
+import type { Promotion } from '../shared'
 import {
+  activePromotion,
   addMonths,
   applyRefund,
   type CommissionPlan,
+  chooseRule,
   computeCommission,
+  computeSignupReward,
   isRecurringEligible,
+  wholeMonths,
 } from './commissions'
 
 const DAY = 86_400_000
@@ -26,6 +31,7 @@ describe('computeCommission', () => {
       bonus: 0,
       status: 'pending',
       dueAt: T0 + 30 * DAY,
+      rule: { source: 'program' },
     })
   })
 
@@ -148,5 +154,99 @@ describe('applyRefund', () => {
       commission: { amount: 1470, originalAmount: 1470, status: 'rejected' },
     })
     expect(r.delta).toBe(0)
+  })
+})
+
+describe('activePromotion', () => {
+  const S = Date.UTC(2026, 5, 6)
+  const E = S + 2 * DAY
+  const weekend: Promotion = {
+    name: 'weekend',
+    starts_at: new Date(S).toISOString(),
+    ends_at: new Date(E).toISOString(),
+    bonus: { amount: 100, currency: 'USD' },
+  }
+
+  it('holds from starts_at inclusive to ends_at exclusive', () => {
+    expect(activePromotion([weekend], 'aff_1', S - 1)).toBeNull()
+    expect(activePromotion([weekend], 'aff_1', S)?.name).toBe('weekend')
+    expect(activePromotion([weekend], 'aff_1', E - 1)?.name).toBe('weekend')
+    expect(activePromotion([weekend], 'aff_1', E)).toBeNull()
+  })
+
+  it('applies to the listed affiliates only, and the latest-starting active one wins', () => {
+    const month: Promotion = { ...weekend, name: 'month', starts_at: new Date(S - 20 * DAY).toISOString() }
+    const jane: Promotion = {
+      ...weekend,
+      name: 'jane',
+      starts_at: new Date(S + DAY).toISOString(),
+      affiliates: ['aff_jane'],
+    }
+    const list = [jane, weekend, month]
+    expect(activePromotion(list, 'aff_omar', S + DAY + 1)?.name).toBe('weekend')
+    expect(activePromotion(list, 'aff_jane', S + DAY + 1)?.name).toBe('jane')
+    expect(activePromotion(list, 'aff_jane', S - DAY)?.name).toBe('month')
+  })
+
+  it('lets a promotion rule replace an affiliate override, and the override the program rule', () => {
+    const program = { type: 'percent', percent: 20 } as const
+    const own = { type: 'percent', percent: 25 } as const
+    const promo = { ...weekend, commission: { type: 'percent', percent: 50 } as const }
+    expect(chooseRule(program, own, promo)).toEqual({ rule: promo.commission, source: 'promotion' })
+    expect(chooseRule(program, own, weekend)).toEqual({ rule: own, source: 'affiliate' })
+    expect(chooseRule(program, null, null)).toEqual({ rule: program, source: 'program' })
+  })
+
+  it('adds the promotion bonus to every conversion in its window and records it in the rule', () => {
+    const first = computeCommission({ ...base, plan: percent(30, { promotion: weekend }) })
+    expect(first).toMatchObject({
+      amount: 1470 + 100,
+      bonus: 100,
+      rule: { source: 'program', promotion: 'weekend', bonus: 100 },
+    })
+    const later = computeCommission({
+      ...base,
+      firstConversionAt: T0 - 40 * DAY,
+      plan: percent(30, { promotion: weekend }),
+    })
+    expect(later?.rule).toEqual({ source: 'program', promotion: 'weekend', recurring_month: 1, bonus: 100 })
+    const eur = computeCommission({ ...base, currency: 'EUR', plan: percent(30, { promotion: weekend }) })
+    expect(eur).toMatchObject({ amount: 1470, bonus: 0 })
+  })
+})
+
+describe('computeSignupReward', () => {
+  const reward = { amount: 5000, currency: 'USD', within_hours: 24 }
+  const input = { reward, holdDays: 30, at: T0, clickAt: T0 - 24 * 3_600_000, flagged: false }
+
+  it('pays at the edge of the window and not a millisecond after', () => {
+    expect(computeSignupReward(input)).toEqual({
+      amount: 5000,
+      currency: 'USD',
+      bonus: 0,
+      status: 'pending',
+      dueAt: T0 + 30 * DAY,
+      rule: { source: 'signup_reward' },
+    })
+    expect(computeSignupReward({ ...input, clickAt: input.clickAt - 1 })).toBeNull()
+  })
+
+  it('pays nothing without a click time when a window is set, and any signup without one', () => {
+    expect(computeSignupReward({ ...input, clickAt: null })).toBeNull()
+    expect(
+      computeSignupReward({ ...input, clickAt: null, reward: { amount: 5000, currency: 'USD' } }),
+    ).toMatchObject({ amount: 5000 })
+    expect(computeSignupReward({ ...input, reward: null })).toBeNull()
+    expect(computeSignupReward({ ...input, flagged: true })?.status).toBe('on_hold')
+  })
+})
+
+describe('wholeMonths', () => {
+  it('counts calendar months, clamped like addMonths', () => {
+    const jan31 = Date.UTC(2026, 0, 31)
+    expect(wholeMonths(jan31, Date.UTC(2026, 1, 27))).toBe(0)
+    expect(wholeMonths(jan31, Date.UTC(2026, 1, 28))).toBe(1)
+    expect(wholeMonths(jan31, Date.UTC(2027, 0, 31))).toBe(12)
+    expect(wholeMonths(jan31, jan31 - 1)).toBe(0)
   })
 })

@@ -1,8 +1,14 @@
 /**
- * Commission rules: how much an affiliate earns on a conversion, and how a refund changes it.
- * Pure functions; amounts are integers in minor units.
+ * Commission rules: how much an affiliate earns on a conversion or a signup, which promotion
+ * applies, and how a refund changes it. Pure functions; amounts are integers in minor units.
  */
-import type { CommissionRule, CommissionStatus } from '../shared'
+import type {
+  CommissionRule,
+  CommissionRuleSource,
+  CommissionStatus,
+  Promotion,
+  SignupReward,
+} from '../shared'
 import { applyBasisPoints, percentToBps, proRata } from './money'
 
 export interface CommissionPlan {
@@ -11,6 +17,10 @@ export interface CommissionPlan {
   recurringMonths: number | null
   holdDays: number
   bonus: { amount: number; currency: string; withinHours: number } | null
+  /** Where `rule` comes from (default `program`). */
+  source?: 'program' | 'affiliate' | 'promotion'
+  /** The promotion active for this affiliate at the conversion's time, if any. */
+  promotion?: Promotion | null
 }
 
 export interface CommissionInput {
@@ -33,6 +43,7 @@ export interface CommissionDecision {
   bonus: number
   status: CommissionStatus
   dueAt: number
+  rule: CommissionRuleSource
 }
 
 const DAY = 86_400_000
@@ -46,6 +57,84 @@ export function addMonths(at: number, months: number): number {
   const last = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate()
   d.setUTCDate(Math.min(day, last))
   return d.getTime()
+}
+
+/** Whole calendar months from `from` to `at` (the largest m with addMonths(from, m) ≤ at). */
+export function wholeMonths(from: number, at: number): number {
+  if (at < from) return 0
+  const a = new Date(from)
+  const b = new Date(at)
+  let m = (b.getUTCFullYear() - a.getUTCFullYear()) * 12 + (b.getUTCMonth() - a.getUTCMonth())
+  while (m > 0 && addMonths(from, m) > at) m--
+  return m
+}
+
+/**
+ * The promotion that applies to an affiliate's conversion at `at`: its window holds `at`
+ * (`starts_at` inclusive, `ends_at` exclusive) and it lists the affiliate or lists none. When
+ * several do, the latest-starting one wins; on a tie, the one listed last.
+ */
+export function activePromotion(
+  promotions: readonly Promotion[],
+  affiliateId: string,
+  at: number,
+): Promotion | null {
+  let best: Promotion | null = null
+  let bestStart = Number.NEGATIVE_INFINITY
+  for (const p of promotions) {
+    const start = Date.parse(p.starts_at)
+    if (!(start <= at && at < Date.parse(p.ends_at))) continue
+    if (p.affiliates && !p.affiliates.includes(affiliateId)) continue
+    if (start >= bestStart) {
+      best = p
+      bestStart = start
+    }
+  }
+  return best
+}
+
+/** The usual rule (the affiliate's own, else the program's) unless a promotion replaces it. */
+export function chooseRule(
+  programRule: CommissionRule,
+  affiliateRule: CommissionRule | null,
+  promotion: Promotion | null,
+): { rule: CommissionRule; source: 'program' | 'affiliate' | 'promotion' } {
+  if (promotion?.commission) return { rule: promotion.commission, source: 'promotion' }
+  if (affiliateRule) return { rule: affiliateRule, source: 'affiliate' }
+  return { rule: programRule, source: 'program' }
+}
+
+export interface SignupRewardInput {
+  reward: SignupReward | null
+  holdDays: number
+  /** When the signup happened (ms). */
+  at: number
+  /** The click that brought the customer (ms), or null (a bare ref or promotion code). */
+  clickAt: number | null
+  flagged: boolean
+}
+
+/**
+ * The flat reward a signup earns, or null. With `within_hours`, only a signup at most that many
+ * hours after its click earns (the edge itself included); without a click time it cannot be
+ * shown to be within the window, so it earns nothing.
+ */
+export function computeSignupReward(input: SignupRewardInput): CommissionDecision | null {
+  const r = input.reward
+  if (!r) return null
+  if (r.within_hours !== undefined) {
+    if (input.clickAt === null) return null
+    const elapsed = input.at - input.clickAt
+    if (elapsed < 0 || elapsed > r.within_hours * 3_600_000) return null
+  }
+  return {
+    amount: r.amount,
+    currency: r.currency,
+    bonus: 0,
+    status: input.flagged ? 'on_hold' : 'pending',
+    dueAt: input.at + input.holdDays * DAY,
+    rule: { source: 'signup_reward' },
+  }
 }
 
 /** True when a conversion at `at` still earns under the recurring rule. */
@@ -84,12 +173,20 @@ export function computeCommission(input: CommissionInput): CommissionDecision | 
   ) {
     bonus = b.amount
   }
+  const promo = plan.promotion ?? null
+  // A promotion's bonus goes on every conversion in its window, in the commission's currency only.
+  if (promo?.bonus && promo.bonus.currency === currency) bonus += promo.bonus.amount
+  const rule: CommissionRuleSource = { source: plan.source ?? 'program' }
+  if (promo) rule.promotion = promo.name
+  if (input.firstConversionAt !== null) rule.recurring_month = wholeMonths(input.firstConversionAt, input.at)
+  if (bonus > 0) rule.bonus = bonus
   return {
     amount: amount + bonus,
     currency,
     bonus,
     status: input.flagged ? 'on_hold' : 'pending',
     dueAt: input.at + plan.holdDays * DAY,
+    rule,
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import { and, eq, inArray, isNull, lte } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/d1'
+import { type CommissionActor, historyForIdsStmts } from '../commissions/history'
 import { qb, toStmt } from '../db/builder'
 import { affiliates, commissions } from '../db/schema'
 import type { Mode } from '../shared'
@@ -58,7 +59,12 @@ export async function programsWithDueCommissions(db: D1Database, now: number): P
 }
 
 /** Approves due commissions of one mode: status only, so no counter changes. */
-export function planApprovals(rows: DueCommission[], now: number): EventPlan<{ approved: string[] }> {
+export function planApprovals(
+  rows: DueCommission[],
+  now: number,
+  actor: CommissionActor = 'hold_end',
+): EventPlan<{ approved: string[] }> {
+  const reason = actor === 'hold_end' ? 'hold_ended' : 'approved_in_bulk'
   const nowIso = new Date(now).toISOString()
   const events: HubEvent[] = rows.map((r) => ({
     type: 'commission',
@@ -78,7 +84,7 @@ export function planApprovals(rows: DueCommission[], now: number): EventPlan<{ a
         amount: r.amount,
         currency: r.currency,
         status: 'approved',
-        reason: 'hold_ended',
+        reason,
       },
     },
   }))
@@ -98,6 +104,7 @@ export function planApprovals(rows: DueCommission[], now: number): EventPlan<{ a
             ),
           ),
       ),
+      ...historyForIdsStmts({ ids: rows.map((r) => r.id), type: 'approved', actor, reason, at: now }),
     ],
     body: { approved: rows.map((r) => r.id) },
     local: {},

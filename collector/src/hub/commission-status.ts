@@ -5,6 +5,8 @@
  * reversed); approving changes only the status.
  */
 import { and, eq, inArray, isNull } from 'drizzle-orm'
+import { COMMISSION_SELECT, commissionJson, findCommissionRow } from '../commissions/data'
+import { historyStmt } from '../commissions/history'
 import { qb, toStmt } from '../db/builder'
 import { commissions } from '../db/schema'
 import type { CommissionRecord, CommissionStatus } from '../shared'
@@ -13,46 +15,7 @@ import { type EventContext, type EventPlan, type HubEvent, type HubResult, hubEr
 
 export type CommissionAction = 'approve' | 'reject'
 
-interface CommissionRow {
-  id: string
-  affiliate_id: string
-  affiliate_code: string
-  affiliate_name: string
-  conversion_id: string
-  kind: 'conversion' | 'clawback'
-  amount: number
-  original_amount: number
-  currency: string
-  status: CommissionStatus
-  reason: string | null
-  due_at: string
-  payout_id: string | null
-  created_at: string
-  updated_at: string
-  sub: string | null
-}
-
-export const COMMISSION_SELECT = `SELECT m.id, m.affiliate_id, a.code AS affiliate_code, a.name AS affiliate_name,
-  m.conversion_id, m.kind, m.amount, m.original_amount, m.currency, m.status, m.reason, m.due_at, m.payout_id,
-  m.created_at, m.updated_at, c.sub
-  FROM commissions m JOIN affiliates a ON a.id = m.affiliate_id LEFT JOIN conversions c ON c.id = m.conversion_id`
-
-export function commissionJson(r: Omit<CommissionRow, 'sub' | 'payout_id'>): CommissionRecord {
-  return {
-    id: r.id,
-    affiliate: { id: r.affiliate_id, code: r.affiliate_code, name: r.affiliate_name },
-    conversion_id: r.conversion_id,
-    kind: r.kind,
-    amount: r.amount,
-    original_amount: r.original_amount,
-    currency: r.currency,
-    status: r.status,
-    reason: r.reason,
-    due_at: r.due_at,
-    created_at: r.created_at,
-    updated_at: r.updated_at,
-  }
-}
+export { COMMISSION_SELECT, commissionJson }
 
 const FROM: Record<CommissionAction, CommissionStatus[]> = {
   approve: ['pending', 'on_hold'],
@@ -64,11 +27,9 @@ export async function planCommissionStatus(
   ctx: EventContext,
   commissionId: string,
   action: CommissionAction,
+  reason: string | null = null,
 ): Promise<EventPlan<{ commission: CommissionRecord }> | HubResult<never>> {
-  const row = await db
-    .prepare(`${COMMISSION_SELECT} WHERE m.id = ? AND m.program_id = ? AND m.mode = ?`)
-    .bind(commissionId, ctx.programId, ctx.mode)
-    .first<CommissionRow>()
+  const row = await findCommissionRow(db, ctx.programId, ctx.mode, commissionId)
   if (!row) return hubError('not_found', 'No commission with that id', 'id')
   const target: CommissionStatus = action === 'approve' ? 'approved' : 'rejected'
   // In a payout (pending or paid) a commission is locked: no hand-made change at all.
@@ -89,7 +50,7 @@ export async function planCommissionStatus(
     toStmt(
       qb
         .update(commissions)
-        .set({ status: target, amount, updatedAt: nowIso })
+        .set({ status: target, amount, updatedAt: nowIso, ...(reason ? { reason } : {}) })
         // Guarded by the statuses we may leave (the hourly cron may have approved it meanwhile).
         .where(
           and(
@@ -99,6 +60,17 @@ export async function planCommissionStatus(
           ),
         ),
     ),
+    historyStmt({
+      programId: ctx.programId,
+      mode: ctx.mode,
+      commissionId: row.id,
+      type: action === 'approve' ? 'approved' : 'rejected',
+      status: target,
+      amount,
+      reason,
+      actor: 'founder',
+      at: ctx.now,
+    }),
   ]
   if (delta !== 0) {
     statements.push(
@@ -115,7 +87,13 @@ export async function planCommissionStatus(
       ),
     )
   }
-  const updated: CommissionRecord = { ...commissionJson(row), status: target, amount, updated_at: nowIso }
+  const updated: CommissionRecord = {
+    ...commissionJson(row),
+    status: target,
+    amount,
+    updated_at: nowIso,
+    ...(reason ? { reason } : {}),
+  }
   const event: HubEvent = {
     type: 'commission',
     mode: ctx.mode,

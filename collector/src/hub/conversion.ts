@@ -1,5 +1,9 @@
-/** Plans a conversion: attribute it, compute the commission, and count the revenue. */
-
+/**
+ * Plans a conversion: attribute it, compute the commission (the rule, promotion and bonus that
+ * apply at the conversion's time, recorded with it), record its `created` history, and count
+ * the revenue.
+ */
+import { historyStmt } from '../commissions/history'
 import { qb, toStmt } from '../db/builder'
 import { commissions, conversions } from '../db/schema'
 import { mergeCustomer } from '../domain/attribution'
@@ -29,7 +33,7 @@ export function planConversion(
   const selfReferral = !!affiliate && !!customer?.email_hash && customer.email_hash === affiliate.emailHash
   const decision = affiliate
     ? computeCommission({
-        plan: commissionPlan(program, affiliate),
+        plan: commissionPlan(program, affiliate, at),
         amount: input.amount,
         currency: input.currency,
         at,
@@ -111,10 +115,23 @@ export function planConversion(
           status: decision.status,
           reason: selfReferral ? 'self_referral' : null,
           dueAt: new Date(decision.dueAt).toISOString(),
+          rule: JSON.stringify(decision.rule),
           createdAt: nowIso,
           updatedAt: nowIso,
         }),
       ),
+      historyStmt({
+        programId: ctx.programId,
+        mode: ctx.mode,
+        commissionId,
+        type: 'created',
+        status: decision.status,
+        amount: decision.amount,
+        reason: selfReferral ? 'self_referral' : null,
+        actor: 'event',
+        refId: id,
+        at: ctx.now,
+      }),
       rollupStatement({ ...key, currency: decision.currency }, { commission: decision.amount }),
     )
   }

@@ -2,7 +2,7 @@
  * The program's settings and affiliates as the hub needs them, loaded from D1 once and kept in
  * memory until a route that changes them calls `ProgramHub.invalidate()`.
  */
-import type { CommissionPlan } from '../domain/commissions'
+import { activePromotion, type CommissionPlan, chooseRule } from '../domain/commissions'
 import {
   type AffiliateStatus,
   type CommissionRule,
@@ -49,6 +49,8 @@ interface ProgramRow {
   join_terms_url?: string | null
   paid_traffic?: 'allowed' | 'forbidden'
   fraud?: string
+  signup_reward?: string | null
+  promotions?: string
 }
 
 /** Stored thresholds over the defaults, so a threshold added later has a value in old programs. */
@@ -78,6 +80,10 @@ export function programSettings(row: ProgramRow): ProgramSettings {
     },
     paid_traffic: row.paid_traffic ?? 'allowed',
     fraud: fraudSettings(row.fraud),
+    signup_reward: row.signup_reward
+      ? (JSON.parse(row.signup_reward) as ProgramSettings['signup_reward'])
+      : null,
+    promotions: JSON.parse(row.promotions ?? '[]') as ProgramSettings['promotions'],
   }
 }
 
@@ -144,10 +150,15 @@ export function affiliateForRef(
   return mayEarn(aff, mode) ? aff : null
 }
 
-export function commissionPlan(program: HubProgram, affiliate: HubAffiliate): CommissionPlan {
+/** The plan for an affiliate's conversion at `at`: the promotion active then may change the rule. */
+export function commissionPlan(program: HubProgram, affiliate: HubAffiliate, at: number): CommissionPlan {
   const s = program.settings
+  const promotion = activePromotion(s.promotions, affiliate.id, at)
+  const { rule, source } = chooseRule(s.commission, affiliate.commission, promotion)
   return {
-    rule: affiliate.commission ?? s.commission,
+    rule,
+    source,
+    promotion,
     recurringMonths: s.recurring_months,
     holdDays: s.hold_days,
     bonus: s.bonus

@@ -12,6 +12,7 @@
  * it: counters, customers, idempotency and the live message all follow, exactly once.
  */
 import { DurableObject } from 'cloudflare:workers'
+import { BULK_APPROVE_BATCH, pendingForApproval } from '../commissions/data'
 import { canonicalJson, newId, sha256Hex } from '../lib/crypto'
 import type { Env } from '../lib/env'
 import type { ConversionBody, RefundBody, SignupBody } from '../lib/schemas'
@@ -145,10 +146,10 @@ export class ProgramHub extends DurableObject<Env> {
   }
 
   /** Approves or rejects a commission by hand; totals and the `commission` message follow. */
-  setCommissionStatus(ctx: EventContext, commissionId: string, action: CommissionAction) {
+  setCommissionStatus(ctx: EventContext, commissionId: string, action: CommissionAction, reason?: string) {
     return this.serial(async () => {
       await this.resolvePending()
-      const planned = await planCommissionStatus(this.env.DB, ctx, commissionId, action)
+      const planned = await planCommissionStatus(this.env.DB, ctx, commissionId, action, reason ?? null)
       if ('ok' in planned) return planned
       if (!planned.statements.length)
         return { ok: true, status: 200, body: planned.body, replayed: false } as const
@@ -179,6 +180,43 @@ export class ProgramHub extends DurableObject<Env> {
         }
         if (due.length < APPROVE_BATCH) return approved
       }
+    })
+  }
+
+  /**
+   * `POST /v1/commissions/approve-due`: approves one mode's pending commissions whose hold has
+   * ended, or with `includePending` every pending one (never `on_hold`), in batches.
+   */
+  approveDueCommissions(
+    ctx: EventContext,
+    includePending: boolean,
+  ): Promise<HubResult<{ approved: number }>> {
+    return this.serial(async () => {
+      await this.resolvePending()
+      let approved = 0
+      for (;;) {
+        const rows = await pendingForApproval(
+          this.env.DB,
+          ctx.programId,
+          ctx.mode,
+          ctx.now,
+          includePending,
+          BULK_APPROVE_BATCH,
+        )
+        if (!rows.length) break
+        const due = rows.map((r) => ({ ...r, mode: ctx.mode, code: r.affiliate_code }))
+        const result = await this.commit(
+          'commission',
+          ctx,
+          newId('op'),
+          '',
+          planApprovals(due, ctx.now, 'founder'),
+        )
+        if (!result.ok) return result
+        approved += rows.length
+        if (rows.length < BULK_APPROVE_BATCH) break
+      }
+      return { ok: true, status: 200, body: { approved }, replayed: false }
     })
   }
 

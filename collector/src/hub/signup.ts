@@ -1,7 +1,12 @@
-/** Plans a signup: attribute the customer once, for every later conversion. */
+/**
+ * Plans a signup: attribute the customer once, for every later conversion, and pay the
+ * program's signup reward (a kind `signup` commission) when the signup qualifies.
+ */
+import { historyStmt } from '../commissions/history'
 import { qb, toStmt } from '../db/builder'
-import { signups } from '../db/schema'
+import { commissions, signups } from '../db/schema'
 import { mergeCustomer } from '../domain/attribution'
+import { computeSignupReward } from '../domain/commissions'
 import { newId } from '../lib/crypto'
 import type { SignupBody } from '../lib/schemas'
 import type { SignupResult } from '../shared'
@@ -9,7 +14,7 @@ import { customerStatement, rollupStatement } from './d1-writes'
 import type { LocalStore } from './local-store'
 import type { HubProgram } from './program-config'
 import { resolveAttribution } from './resolve-attribution'
-import type { EventContext, EventPlan, HubResult } from './types'
+import type { EventContext, EventPlan, HubEvent, HubResult, TotalsChange } from './types'
 
 export function planSignup(
   store: LocalStore,
@@ -64,6 +69,90 @@ export function planSignup(
       { signups: 1 },
     ),
   ]
+  const totals: TotalsChange[] = [
+    { mode: ctx.mode, affiliateId: affiliate?.id ?? null, currency: '', delta: { signups: 1 } },
+  ]
+  const events: HubEvent[] = [{ type: 'signup', mode: ctx.mode, at, affiliate: body.signup.affiliate }]
+  // Self-referral (the customer's email is the affiliate's own): the reward waits for a person.
+  const selfReferral = !!affiliate && !!input.email_hash && input.email_hash === affiliate.emailHash
+  const reward = affiliate
+    ? computeSignupReward({
+        reward: program.settings.signup_reward,
+        holdDays: program.settings.hold_days,
+        at,
+        clickAt: result.clickAt,
+        flagged: selfReferral,
+      })
+    : null
+  if (reward && affiliate) {
+    const commissionId = newId('com')
+    const reason = selfReferral ? 'self_referral' : null
+    statements.push(
+      toStmt(
+        qb.insert(commissions).values({
+          id: commissionId,
+          programId: ctx.programId,
+          mode: ctx.mode,
+          affiliateId: affiliate.id,
+          conversionId: id,
+          kind: 'signup',
+          amount: reward.amount,
+          originalAmount: reward.amount,
+          currency: reward.currency,
+          status: reward.status,
+          reason,
+          dueAt: new Date(reward.dueAt).toISOString(),
+          rule: JSON.stringify(reward.rule),
+          createdAt: nowIso,
+          updatedAt: nowIso,
+        }),
+      ),
+      historyStmt({
+        programId: ctx.programId,
+        mode: ctx.mode,
+        commissionId,
+        type: 'created',
+        status: reward.status,
+        amount: reward.amount,
+        reason,
+        actor: 'event',
+        refId: id,
+        at: ctx.now,
+      }),
+      rollupStatement(
+        {
+          programId: ctx.programId,
+          mode: ctx.mode,
+          affiliateId: affiliate.id,
+          sub,
+          at,
+          currency: reward.currency,
+        },
+        { commission: reward.amount },
+      ),
+    )
+    totals.push({
+      mode: ctx.mode,
+      affiliateId: affiliate.id,
+      currency: reward.currency,
+      delta: { commission: reward.amount },
+    })
+    events.push({
+      type: 'commission',
+      mode: ctx.mode,
+      at,
+      affiliate: body.signup.affiliate,
+      amount: reward.amount,
+      currency: reward.currency,
+      status: reward.status,
+    })
+    body.signup.commission = {
+      id: commissionId,
+      amount: reward.amount,
+      currency: reward.currency,
+      status: reward.status,
+    }
+  }
   return {
     statements,
     body,
@@ -84,8 +173,8 @@ export function planSignup(
           }),
         },
       ],
-      totals: [{ mode: ctx.mode, affiliateId: affiliate?.id ?? null, currency: '', delta: { signups: 1 } }],
+      totals,
     },
-    events: [{ type: 'signup', mode: ctx.mode, at, affiliate: body.signup.affiliate }],
+    events,
   }
 }

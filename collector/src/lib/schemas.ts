@@ -156,6 +156,74 @@ const minPayout = z
     return out
   })
 
+/** An ISO 8601 date-time with a zone, any instant in the accepted range, stored as UTC ISO. */
+const settingsInstant = z
+  .string({ error: 'must be an ISO 8601 date-time such as 2025-03-01T12:00:00Z' })
+  .max(40, 'must be an ISO 8601 date-time such as 2025-03-01T12:00:00Z')
+  .transform((value, ctx) => {
+    const ms = parseInstant(value)
+    if (ms === null) {
+      ctx.addIssue({ code: 'custom', message: `must be an ISO 8601 date-time with a zone, ${RANGE}` })
+      return z.NEVER
+    }
+    return new Date(ms).toISOString()
+  })
+
+export const MAX_PROMOTIONS = 50
+export const MAX_PROMOTION_AFFILIATES = 100
+
+const signupReward = z.strictObject({
+  amount: z.number({ error: 'must be an integer amount in minor units' }).int().positive().max(MAX_AMOUNT),
+  currency,
+  within_hours: z.number({ error: 'must be a whole number of hours' }).int().min(1).max(8760).optional(),
+})
+
+const promotion = z
+  .strictObject({
+    name: id(100),
+    starts_at: settingsInstant,
+    ends_at: settingsInstant,
+    affiliates: z
+      .array(id(64), { error: 'must be a list of affiliate ids' })
+      .min(1, 'must list at least one affiliate (leave it out for all)')
+      .max(MAX_PROMOTION_AFFILIATES, `at most ${MAX_PROMOTION_AFFILIATES} affiliates`)
+      .refine((ids) => new Set(ids).size === ids.length, 'lists an affiliate twice')
+      .optional(),
+    commission: commissionRule.optional(),
+    bonus: z
+      .strictObject({
+        amount: z
+          .number({ error: 'must be an integer amount in minor units' })
+          .int()
+          .positive()
+          .max(MAX_AMOUNT),
+        currency,
+      })
+      .optional(),
+  })
+  .superRefine((p, ctx) => {
+    if (p.ends_at <= p.starts_at)
+      ctx.addIssue({ code: 'custom', message: 'must be after starts_at', path: ['ends_at'] })
+    if (!p.commission && !p.bonus)
+      ctx.addIssue({
+        code: 'custom',
+        message: 'a promotion needs a commission rule, a bonus or both',
+        path: ['commission'],
+      })
+  })
+
+const promotions = z
+  .array(promotion, { error: 'must be a list of promotions' })
+  .max(MAX_PROMOTIONS, `at most ${MAX_PROMOTIONS} promotions`)
+  .superRefine((list, ctx) => {
+    const seen = new Set<string>()
+    list.forEach((p, i) => {
+      if (seen.has(p.name))
+        ctx.addIssue({ code: 'custom', message: `the name "${p.name}" is used twice`, path: [i, 'name'] })
+      seen.add(p.name)
+    })
+  })
+
 export const programInput = z.strictObject({
   name: id(200),
   currency: currency.default('USD'),
@@ -175,6 +243,8 @@ export const programInput = z.strictObject({
   landing_url: httpUrl.nullable().default(null),
   allowed_origins: z.array(httpUrl).max(50).default([]),
   min_payout: minPayout.default({}),
+  signup_reward: signupReward.nullable().default(null),
+  promotions: promotions.default([]),
 })
 
 export const affiliateInput = z.strictObject({
@@ -257,3 +327,21 @@ export type ClickBody = z.infer<typeof clickInput>
 export type SignupBody = z.infer<typeof signupInput>
 export type ConversionBody = z.infer<typeof conversionInput>
 export type RefundBody = z.infer<typeof refundInput>
+
+/** At most this many commissions per approve/reject call, each decided by the hub in turn. */
+export const MAX_BULK_COMMISSIONS = 100
+
+export const commissionIdsInput = z.strictObject({
+  ids: z
+    .array(id(64), { error: 'must be a list of commission ids' })
+    .min(1, 'must list at least one commission')
+    .max(MAX_BULK_COMMISSIONS, `at most ${MAX_BULK_COMMISSIONS} commissions per call`)
+    .refine((ids) => new Set(ids).size === ids.length, 'lists a commission twice'),
+  /** Kept in the history (and as the commission's reason when rejected). */
+  reason: id(200).optional(),
+})
+
+export const approveDueInput = z.strictObject({
+  /** Also approve pending commissions whose hold has not ended (never `on_hold` ones). */
+  include_pending: z.boolean({ error: 'must be true or false' }).default(false),
+})

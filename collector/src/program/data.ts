@@ -4,6 +4,7 @@
  */
 import { eq } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/d1'
+import { assertPromotionAffiliates } from '../commissions/data'
 import { programs } from '../db/schema'
 import { isUniqueViolation } from '../hub/d1-writes'
 import { programSettings } from '../hub/program-config'
@@ -100,6 +101,8 @@ export async function updateProgram(env: Env, id: string, patch: ProgramPatch): 
       'join.enabled',
     )
   }
+  // A promotion may only list this program's affiliates (the schema cannot know them).
+  if (Array.isArray(patch.promotions)) await assertPromotionAffiliates(env.DB, id, patch.promotions)
   const columns = columnsOf(patch, current)
   if (Object.keys(columns).length === 0) return current
   try {

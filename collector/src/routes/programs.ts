@@ -4,6 +4,7 @@
  * (`GET/PATCH /v1/program`) is in ../program/.
  */
 import { Hono } from 'hono'
+import { assertPromotionAffiliates } from '../commissions/data'
 import { requireAdmin } from '../lib/auth'
 import { newId, randomToken, sha256Hex } from '../lib/crypto'
 import type { AppEnv } from '../lib/env'
@@ -58,14 +59,16 @@ async function issueKeys(
 programRoutes.post('/v1/programs', async (c) => {
   const body = await parseBody(c, programInput)
   const id = newId('prg')
+  // A new program has no affiliates yet: a promotion listing any is refused, naming the id.
+  await assertPromotionAffiliates(c.env.DB, id, body.promotions)
   const now = new Date().toISOString()
   const db = c.env.DB
   const { keys, statements } = await issueKeys(db, id, now)
   await db.batch([
     db
       .prepare(
-        `INSERT INTO programs (id, name, currency, cookie_days, attribution, commission, recurring_months, hold_days, bonus, landing_url, allowed_origins, min_payout, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO programs (id, name, currency, cookie_days, attribution, commission, recurring_months, hold_days, bonus, landing_url, allowed_origins, min_payout, signup_reward, promotions, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .bind(
         id,
@@ -80,6 +83,8 @@ programRoutes.post('/v1/programs', async (c) => {
         body.landing_url,
         JSON.stringify(body.allowed_origins.map((u) => new URL(u).origin)),
         JSON.stringify(body.min_payout),
+        body.signup_reward ? JSON.stringify(body.signup_reward) : null,
+        JSON.stringify(body.promotions),
         now,
       ),
     ...statements,

@@ -12,6 +12,7 @@
  * Each step happens at most once per dispute: a repeated or out-of-order step plans nothing.
  */
 
+import { historyStmt } from '../commissions/history'
 import { commissionJson } from '../hub/commission-status'
 import { rollupStatement } from '../hub/d1-writes'
 import {
@@ -131,6 +132,39 @@ export function planDispute(
     if (!c) return
     const record: CommissionRecord = { ...commissionJson(c), ...change, updated_at: nowIso }
     webhooks.push({ type: 'commission.updated', data: { commission: record } })
+    // The commission's history, in the same batch (a clawback is a new commission of its own).
+    const clawback = change.kind === 'clawback'
+    const base = { programId: ctx.programId, mode: ctx.mode, actor: 'dispute' as const, at: ctx.now }
+    statements.push(
+      historyStmt({
+        ...base,
+        commissionId: record.id,
+        type: clawback
+          ? 'created'
+          : record.status === 'on_hold'
+            ? 'on_hold'
+            : record.status === 'reversed'
+              ? 'reversed'
+              : 'restored',
+        status: record.status,
+        amount: record.amount,
+        reason: record.reason,
+        refId: input.dispute_id,
+      }),
+    )
+    if (clawback) {
+      statements.push(
+        historyStmt({
+          ...base,
+          commissionId: c.id,
+          type: 'clawback',
+          status: c.status,
+          amount: c.amount,
+          reason: 'dispute_lost',
+          refId: record.id,
+        }),
+      )
+    }
   }
 
   const rollup = (delta: number) =>
