@@ -85,6 +85,7 @@ describe('the portal', () => {
     const { keys } = await createProgram({
       commission: { type: 'percent', percent: 20 },
       recurring_months: 0,
+      landing_url: 'https://acme.example/pricing',
     })
     const aff = await createAffiliate(keys.secret, { email: 'jane@example.com', promo_codes: ['JANE20'] })
     const signup = await call('POST', '/v1/signups', {
