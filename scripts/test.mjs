@@ -51,12 +51,22 @@ function testFiles(dir) {
  */
 const WEIGHT = { collector: 100, 'sdk-browser': 90, 'examples/saas-demo': 60, 'sdk-node': 40 }
 
+/**
+ * Packages whose `test` script is several independent runs: each part is its own task, so the
+ * collector's workerd, browser and contract suites run side by side instead of one after another.
+ */
+const PARTS = { collector: { 'test:unit': 100, 'test:e2e': 95, 'test:contract': 50 } }
+
 const tasks = [
-  ...workspacePackages().map(({ dir, name }) => ({
-    name: `${dir} test`,
-    weight: WEIGHT[dir] ?? 30,
-    cmd: ['pnpm', '--filter', name, 'run', 'test'],
-  })),
+  ...workspacePackages().flatMap(({ dir, name }) =>
+    PARTS[dir]
+      ? Object.entries(PARTS[dir]).map(([script, weight]) => ({
+          name: `${dir} ${script}`,
+          weight,
+          cmd: ['pnpm', '--filter', name, 'run', script],
+        }))
+      : [{ name: `${dir} test`, weight: WEIGHT[dir] ?? 30, cmd: ['pnpm', '--filter', name, 'run', 'test'] }],
+  ),
   // Named one by one: given a folder, node --test would also run test.mjs and test-*.mjs here.
   { name: 'docs test', weight: 30, cmd: ['node', '--test', ...testFiles('docs')] },
   { name: 'scripts test', weight: 30, cmd: ['node', '--test', ...testFiles('scripts')] },
