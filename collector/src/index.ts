@@ -13,6 +13,7 @@ import { runMaintenance } from './lib/maintenance'
 import { hashLegacyPortalTokens } from './lib/portal-token'
 import { openapiRoutes } from './openapi'
 import { payoutRoutes } from './payouts/routes'
+import { privacyRoutes } from './privacy/routes'
 import { affiliateRoutes } from './routes/affiliates'
 import { assetRoutes } from './routes/assets'
 import { clickRoutes } from './routes/clicks'
@@ -59,6 +60,7 @@ app.route('/', exportRoutes)
 app.route('/', payoutRoutes)
 app.route('/', testModeRoutes)
 app.route('/', journeyRoutes)
+app.route('/', privacyRoutes)
 app.route('/', liveRoutes)
 app.route('/', dashboardRoutes)
 app.route('/', dashboardExportRoutes)

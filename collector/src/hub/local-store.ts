@@ -302,6 +302,7 @@ export class LocalStore {
   /** Applies a committed event's local effects; the caller runs it in one storage transaction. */
   applyLocal(local: LocalEffects): void {
     if (local.purgeMode) this.purgeMode(local.purgeMode)
+    if (local.eraseCustomer) this.eraseCustomer(local.eraseCustomer)
     for (const c of local.customers ?? []) this.saveCustomer(c)
     for (const t of local.totals ?? []) this.addTotals(t.mode, t.affiliateId, t.currency, t.delta)
   }
@@ -317,6 +318,38 @@ export class LocalStore {
     }
     this.sql.exec("DELETE FROM outbox WHERE batch IS NULL AND json_extract(row, '$.mode') = ?", mode)
     this.sql.exec("DELETE FROM outbox_dead WHERE json_extract(row, '$.mode') = ?", mode)
+  }
+
+  /**
+   * Erases a customer's personal data here as D1 does (see hub/erase-customer.ts): its clicks'
+   * IP hashes, its email hash, and its id, renamed to `tombstone` in the customer row and in the
+   * idempotency records' answers, so a replay never hands the old id back.
+   */
+  eraseCustomer(e: { mode: Mode; customerId: string; tombstone: string }): void {
+    const c = this.customer(e.mode, e.customerId)
+    if (c?.click_id) this.sql.exec("UPDATE clicks SET ip_hash = 'erased' WHERE click_id = ?", c.click_id)
+    const quoted = JSON.stringify(e.customerId)
+    this.sql.exec(
+      'UPDATE events SET response = replace(response, ?, ?) WHERE mode = ? AND instr(response, ?) > 0',
+      quoted,
+      JSON.stringify(e.tombstone),
+      e.mode,
+      quoted,
+    )
+    this.sql.exec(
+      "UPDATE events SET event_id = ? WHERE mode = ? AND kind = 'signup' AND event_id = ?",
+      `signup:${e.tombstone}`,
+      e.mode,
+      `signup:${e.customerId}`,
+    )
+    if (!c) return
+    this.deleteCustomer(e.mode, e.customerId)
+    this.saveCustomer({
+      ...c,
+      customer_id: e.tombstone,
+      email_hash: null,
+      signup_event_id: c.signup_event_id === `signup:${e.customerId}` ? `signup:${e.tombstone}` : c.signup_event_id,
+    })
   }
 
   /** Forgets every derived fact before a rebuild from D1 (clicks and the outbox stay). */

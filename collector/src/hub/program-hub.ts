@@ -26,6 +26,7 @@ import { recordClickInStore } from './click'
 import { type CommissionAction, planCommissionStatus } from './commission-status'
 import { planConversion } from './conversion'
 import { type EventKind, eventStatement, isUniqueViolation, runBatch } from './d1-writes'
+import { type EraseBody, planEraseCustomer } from './erase-customer'
 import { broadcast } from './live'
 import { LocalStore, type PendingEvent } from './local-store'
 import { FLUSH_INTERVAL_MS, FLUSH_MAX_ROWS, flushOnce } from './outbox'
@@ -529,6 +530,22 @@ export class ProgramHub extends DurableObject<Env> {
       const result = await this.commit('commission', ctx, opId, '', planned)
       // Test affiliates are gone: the cached program must not attribute to them any more.
       this.program = null
+      return result.ok ? { ...result, status: 200 } : result
+    })
+  }
+
+  // --- privacy (collector/src/privacy/, planned in ./erase-customer.ts) -------------------------
+
+  /** `DELETE /v1/customers/:id`: erases one customer's personal data in D1 and here, in one operation. */
+  eraseCustomer(ctx: EventContext, customerId: string): Promise<HubResult<EraseBody>> {
+    return this.serial(async () => {
+      await this.resolvePending()
+      if (!(await this.loadProgram(ctx.programId))) return hubError('not_found', 'Unknown program')
+      // Queued clicks reach D1 first, so the batch finds every click whose IP hash it clears.
+      await this.flush()
+      const planned = await planEraseCustomer(this.env.DB, ctx, customerId)
+      if ('ok' in planned) return planned
+      const result = await this.commit('commission', ctx, newId('op'), '', planned)
       return result.ok ? { ...result, status: 200 } : result
     })
   }

@@ -78,6 +78,8 @@ export interface LocalEffects {
   totals?: TotalsChange[]
   /** Forget every record of this mode: counters, customers, idempotency, clicks, queued clicks (`DELETE /v1/test-data`). */
   purgeMode?: Mode
+  /** Erase a customer's personal data, renaming it to a tombstone id (`DELETE /v1/customers/:id`). */
+  eraseCustomer?: { mode: Mode; customerId: string; tombstone: string }
 }
 
 /** An outgoing webhook a planned event sends (its deliveries join the event's D1 batch). */
