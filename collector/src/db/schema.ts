@@ -123,6 +123,8 @@ export const clicks = sqliteTable(
     isUnique: integer('is_unique').notNull(),
     firstClickId: text('first_click_id'),
     source: text('source', { enum: ['script', 'link'] }).notNull(),
+    /** Fraud flags of the click, comma-separated (`click_flood`, `paid_traffic`); null when none. */
+    flag: text('flag'),
     createdAt: text('created_at').notNull(),
   },
   (t) => [
@@ -279,7 +281,7 @@ export const events = sqliteTable(
     programId: text('program_id').notNull(),
     mode: text('mode', { enum: ['live', 'test'] }).notNull(),
     /** Money events, and `commission` for a hand-made status change (its id is generated). */
-    kind: text('kind', { enum: ['signup', 'conversion', 'refund', 'commission', 'dispute'] }).notNull(),
+    kind: text('kind', { enum: ['signup', 'conversion', 'refund', 'commission', 'dispute', 'alert'] }).notNull(),
     eventId: text('event_id').notNull(),
     bodyHash: text('body_hash').notNull(),
     status: integer('status').notNull(),
@@ -313,7 +315,76 @@ export const rollups = sqliteTable(
     revenue: integer('revenue').notNull().default(0),
     commission: integer('commission').notNull().default(0),
   },
-  (t) => [primaryKey({ columns: [t.programId, t.mode, t.affiliateId, t.sub, t.hour, t.currency] })],
+  (t) => [
+    primaryKey({ columns: [t.programId, t.mode, t.affiliateId, t.sub, t.hour, t.currency] }),
+    // The edges of a range (hours before the first whole day) across every affiliate.
+    index('rollups_by_hour').on(t.programId, t.mode, t.hour),
+  ],
+)
+
+/** The sums every rollup grain carries, in the same columns as `rollups`. */
+function rollupSums() {
+  return {
+    clicks: integer('clicks').notNull().default(0),
+    uniqueClicks: integer('unique_clicks').notNull().default(0),
+    botClicks: integer('bot_clicks').notNull().default(0),
+    signups: integer('signups').notNull().default(0),
+    conversions: integer('conversions').notNull().default(0),
+    refunds: integer('refunds').notNull().default(0),
+    revenue: integer('revenue').notNull().default(0),
+    commission: integer('commission').notNull().default(0),
+  }
+}
+
+/**
+ * Coarser grains of `rollups`, kept equal to it by SQLite triggers (migration
+ * 0009_rollup_grain_triggers) in the very statement that writes the hourly row, so they are
+ * exactly-once with it and no writer can forget them. Stats read the coarsest grain that fits
+ * a range and `rollups` only for its edges (see docs/architecture.md, "Reporting at scale").
+ * Day and month are UTC: `rollups` still answers the hours at the edges of a time zone's day.
+ */
+export const rollupDays = sqliteTable(
+  'rollup_days',
+  {
+    programId: text('program_id').notNull(),
+    mode: text('mode', { enum: ['live', 'test'] }).notNull(),
+    /** UTC day, 'YYYY-MM-DD'. */
+    day: text('day').notNull(),
+    affiliateId: text('affiliate_id').notNull(),
+    sub: text('sub').notNull(),
+    currency: text('currency').notNull(),
+    ...rollupSums(),
+  },
+  (t) => [primaryKey({ columns: [t.programId, t.mode, t.day, t.affiliateId, t.sub, t.currency] })],
+)
+
+export const rollupMonths = sqliteTable(
+  'rollup_months',
+  {
+    programId: text('program_id').notNull(),
+    mode: text('mode', { enum: ['live', 'test'] }).notNull(),
+    /** UTC month, 'YYYY-MM'. */
+    month: text('month').notNull(),
+    affiliateId: text('affiliate_id').notNull(),
+    sub: text('sub').notNull(),
+    currency: text('currency').notNull(),
+    ...rollupSums(),
+  },
+  (t) => [primaryKey({ columns: [t.programId, t.mode, t.month, t.affiliateId, t.sub, t.currency] })],
+)
+
+/** The whole program's hourly totals (every affiliate and sub): the unfiltered series in any time zone. */
+export const rollupProgramHours = sqliteTable(
+  'rollup_program_hours',
+  {
+    programId: text('program_id').notNull(),
+    mode: text('mode', { enum: ['live', 'test'] }).notNull(),
+    /** UTC hour, 'YYYY-MM-DDTHH'. */
+    hour: text('hour').notNull(),
+    currency: text('currency').notNull(),
+    ...rollupSums(),
+  },
+  (t) => [primaryKey({ columns: [t.programId, t.mode, t.hour, t.currency] })],
 )
 
 /** Applied click batches, so a retried flush from the hub never counts a click twice. */
@@ -579,5 +650,31 @@ export const payoutItems = sqliteTable(
   (t) => [
     primaryKey({ columns: [t.payoutId, t.affiliateId, t.currency] }),
     index('payout_items_affiliate').on(t.affiliateId),
+  ],
+)
+
+/**
+ * Alerts for the founder (fraud rules, tracking health, failing deliveries). Written in the
+ * hub's batch when the hub raises them; `dedupe_key` makes a rule that keeps firing (a click
+ * flood, a failing endpoint) one alert per key. Never shown to affiliates.
+ */
+export const alerts = sqliteTable(
+  'alerts',
+  {
+    id: text('id').primaryKey(),
+    programId: text('program_id').notNull(),
+    mode: text('mode', { enum: ['live', 'test'] }).notNull(),
+    type: text('type').notNull(),
+    severity: text('severity', { enum: ['info', 'warning', 'critical'] }).notNull(),
+    affiliateId: text('affiliate_id'),
+    message: text('message').notNull(),
+    /** Details as JSON (the rule's figures, the commission or endpoint concerned). */
+    data: text('data').notNull().default('{}'),
+    dedupeKey: text('dedupe_key'),
+    createdAt: text('created_at').notNull(),
+  },
+  (t) => [
+    index('alerts_program').on(t.programId, t.mode, t.createdAt),
+    uniqueIndex('alerts_dedupe').on(t.programId, t.mode, t.dedupeKey),
   ],
 )
