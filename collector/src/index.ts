@@ -3,6 +3,7 @@
  * ProgramHub Durable Object and the cron handler.
  */
 import { Hono } from 'hono'
+import { alertRoutes } from './alerts/routes'
 import { affiliateDashboardRoutes } from './affiliates/dashboard-routes'
 import { dashboardExportRoutes, exportRoutes } from './exports/routes'
 import { hubAdminRoutes } from './hub-admin/routes'
@@ -52,6 +53,7 @@ app.route('/', affiliateRoutes)
 app.route('/', eventRoutes)
 app.route('/', stripeRoutes)
 app.route('/', statsRoutes)
+app.route('/', alertRoutes)
 app.route('/', webhookRoutes)
 app.route('/', scriptRoutes)
 app.route('/', redirectRoutes)

@@ -128,6 +128,11 @@ const MATRIX: Row[] = [
   { route: 'POST /v1/payouts/:id/paid', path: (f) => `/v1/payouts/${f.payout}/paid`, expect: { ...SECRET, other: 404, test: 404 } },
   { route: 'GET /v1/payouts/:id/paypal.csv', path: (f) => `/v1/payouts/${f.payout}/paypal.csv`, expect: { ...SECRET, other: 404, test: 404 } },
   { route: 'GET /v1/payouts/:id/export.csv', path: (f) => `/v1/payouts/${f.payout}/export.csv`, expect: { ...SECRET, other: 404, test: 404 } },
+  { route: 'GET /v1/admin/programs/:id/audit', path: (f) => `/v1/admin/programs/${f.programId}/audit`, expect: { ...ADMIN_ONLY, admin: 200 } },
+  { route: 'GET /v1/admin/programs/:id/health', path: (f) => `/v1/admin/programs/${f.programId}/health`, expect: { ...ADMIN_ONLY, admin: 200 } },
+  { route: 'POST /v1/admin/programs/:id/rebuild', path: (f) => `/v1/admin/programs/${f.throwawayProgramId}/rebuild`, expect: { ...ADMIN_ONLY, admin: 200 } },
+  // Last of the secret-key rows: the test key purges the test data the rows above made; a live key may not.
+  { route: 'DELETE /v1/test-data', path: () => '/v1/test-data', expect: { ...SECRET, other: 403, test: 200 } },
   // Without an upgrade; the WebSocket itself has its own table below.
   { route: 'GET /v1/live', path: (f) => `/v1/live?program=${f.programId}`, expect: { none: 401, pk: 401, other: 401, test: 401, revoked: 401, portal: 400, session: 400, admin: 401 } },
 ]

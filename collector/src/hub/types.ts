@@ -1,5 +1,5 @@
 /** Inputs and results of the hub's RPC methods. */
-import type { AffiliateRef, ErrorCode, LiveEventType, Mode } from '../shared'
+import type { AffiliateRef, ErrorCode, LiveAlertRef, LiveEventType, Mode } from '../shared'
 import type { WebhookEventType } from '../webhooks/events'
 import type { StoredCustomer, TotalsDelta } from './local-store'
 
@@ -28,6 +28,8 @@ export interface HubEvent {
   currency?: string
   status?: string
   message?: string
+  /** Set on `alert` events (founders only, like `message`). */
+  alert?: LiveAlertRef
 }
 
 export interface ClickRecord {
@@ -41,6 +43,8 @@ export interface ClickRecord {
   ipHash: string
   /** Bots, HEAD and prefetch requests: kept countable for tracking health, never counted as clicks. */
   countable: boolean
+  /** The visitor's address is on the program's blocklist (checked in the Worker): not counted, seen by health. */
+  blocked?: boolean | undefined
   source: 'script' | 'link'
   at: number
 }

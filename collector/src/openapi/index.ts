@@ -7,6 +7,7 @@ import { Hono } from 'hono'
 import { type AppEnv, publicOrigin } from '../lib/env'
 import './describe-core'
 import './describe-integrations'
+import './describe-operations'
 import './describe-payouts'
 import { buildDocument } from './registry'
 
