@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs'
 import { startCollector } from '../scripts/local-collector.mjs'
 
 const here = new URL('.', import.meta.url)
-const suites = ['ingest.mjs', 'script-size.mjs', 'live-latency.mjs', 'page-weight.mjs']
+const suites = ['ingest.mjs', 'script-size.mjs', 'live-latency.mjs', 'page-weight.mjs', 'reporting.mjs']
 
 const collector = await startCollector()
 let failed = false

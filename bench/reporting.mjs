@@ -1,0 +1,126 @@
+/**
+ * Reporting at scale: seeds a year (bench/seed-year.mjs) and times `GET /v1/stats` (year by day,
+ * the default 30 days, 7 days by hour, a Europe/Paris year), the dashboard's overview (30 days,
+ * the year) and the portal's data, each beside GET /healthz timed in the same run. Every
+ * request is timed from just before it is sent to the end of its body; sequential, so the
+ * figure is the collector's, not a queue's. Writes bench/results/reporting-<affiliates>.json.
+ *
+ * Run: `node bench/reporting.mjs [affiliates] [rows] [samples]` (starts its own collector), or
+ * from bench/run.mjs via `run({ collector })`.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { performance } from 'node:perf_hooks'
+import { pathToFileURL } from 'node:url'
+import { seedYear } from './seed-year.mjs'
+
+const DAY = 86_400_000
+
+function percentile(sorted, p) {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]
+}
+
+async function time(url, headers, samples) {
+  const ms = []
+  let status = 0
+  for (let i = 0; i < samples + 2; i++) {
+    const t0 = performance.now()
+    const res = await fetch(url, { headers })
+    await res.arrayBuffer()
+    if (i >= 2) ms.push(performance.now() - t0) // two warm-up requests
+    status = res.status
+  }
+  if (status !== 200) throw new Error(`${url} answered ${status}`)
+  ms.sort((a, b) => a - b)
+  return { p50: +percentile(ms, 50).toFixed(1), p95: +percentile(ms, 95).toFixed(1), samples }
+}
+
+/** A dashboard session for the bench: the sign-in form's CSRF cookie, then the admin token. */
+async function signIn(url, adminToken) {
+  const form = await fetch(`${url}/dashboard/sign-in`)
+  const csrf = form.headers.getSetCookie().map((c) => c.split(';')[0])
+  const value = csrf[0]?.split('=').slice(1).join('=') ?? ''
+  const res = await fetch(`${url}/dashboard/sign-in`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: {
+      origin: url,
+      cookie: csrf.join('; '),
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: new URLSearchParams({ _csrf: value, token: adminToken }).toString(),
+  })
+  const cookies = res.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .filter((c) => !c.endsWith('='))
+  if (res.status !== 303 || !cookies.length) throw new Error(`dashboard sign-in answered ${res.status}`)
+  return cookies.join('; ')
+}
+
+export async function run({ collector, affiliates = 200, rows = 1_000_000, samples = 40 }) {
+  const seeded = await seedYear(collector, { affiliates, rows })
+  console.log(`seeded in ${seeded.seconds.toFixed(1)} s:`, seeded.counts)
+  const url = collector.url
+  const auth = { authorization: `Bearer ${seeded.keys.secret}` }
+  const cookie = await signIn(url, collector.adminToken)
+  const now = Date.now()
+  const yearFrom = new Date(now - 364 * DAY).toISOString()
+  const portal = await collector.api('POST', `/v1/affiliates/${seeded.affiliateIds[0]}/portal-link`, {
+    token: seeded.keys.secret,
+  })
+  const portalUrl = new URL(portal.body.portal_url)
+  const p = seeded.program.id
+  const shapes = {
+    healthz: [`${url}/healthz`, {}],
+    'stats: year by day': [`${url}/v1/stats?from=${yearFrom}&interval=day`, auth],
+    'stats: year by day, Europe/Paris': [
+      `${url}/v1/stats?from=${yearFrom}&interval=day&tz=Europe/Paris`,
+      auth,
+    ],
+    'stats: default 30 days': [`${url}/v1/stats`, auth],
+    'stats: 7 days by hour': [
+      `${url}/v1/stats?from=${new Date(now - 7 * DAY).toISOString()}&interval=hour`,
+      auth,
+    ],
+    'stats: year, one affiliate': [
+      `${url}/v1/stats?from=${yearFrom}&affiliate=${seeded.affiliateIds[1]}`,
+      auth,
+    ],
+    'overview: 30 days': [`${url}/dashboard/api/overview?program=${p}&mode=live`, { cookie }],
+    'overview: year': [`${url}/dashboard/api/overview?program=${p}&mode=live&from=${yearFrom}`, { cookie }],
+    'portal data': [`${url}${portalUrl.pathname}/data.json`, {}],
+  }
+  const results = {}
+  for (const [name, [u, headers]] of Object.entries(shapes)) {
+    results[name] = await time(u, headers, samples)
+    console.log(name.padEnd(36), `p50 ${results[name].p50} ms`.padEnd(16), `p95 ${results[name].p95} ms`)
+  }
+  const out = {
+    at: new Date().toISOString(),
+    affiliates,
+    seeded: seeded.counts,
+    seed_seconds: seeded.seconds,
+    results,
+  }
+  mkdirSync(new URL('./results/', import.meta.url), { recursive: true })
+  writeFileSync(
+    new URL(`./results/reporting-${affiliates}.json`, import.meta.url),
+    `${JSON.stringify(out, null, 2)}\n`,
+  )
+  return { ok: true, ...out }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const { startCollector } = await import('../scripts/local-collector.mjs')
+  const collector = await startCollector()
+  try {
+    await run({
+      collector,
+      affiliates: Number(process.argv[2]) || 200,
+      rows: Number(process.argv[3]) || 1_000_000,
+      samples: Number(process.argv[4]) || 40,
+    })
+  } finally {
+    await collector.stop()
+  }
+}
