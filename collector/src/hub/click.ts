@@ -1,4 +1,10 @@
-/** Records a click in the hub: attribute the ref, count it once, and queue it for D1. */
+/**
+ * Records a click in the hub: attribute the ref, count it once, run the click rules (flooding,
+ * paid-ad click ids) and queue it for D1. A flood's alert is returned for the hub to raise.
+ */
+import type { FraudMemory } from '../alerts/fraud-memory'
+import type { AlertInput } from '../alerts/types'
+import { clickFloodAlertKey, fraudThresholds, isClickFlood, paidClickIds } from '../domain/fraud'
 import type { ClickResult } from '../shared'
 import type { LocalStore } from './local-store'
 import { affiliateForRef, type HubProgram } from './program-config'
@@ -18,15 +24,25 @@ export interface OutboxClick {
   first_click_id: string | null
   source: 'script' | 'link'
   at: number
-  /** 0 for bots, HEAD and prefetch: counted only as bot_clicks. */
+  /** 0 for bots, HEAD, prefetch and blocked addresses: counted only as bot_clicks. */
   countable: number
+  /** Fraud flags (`click_flood`, `paid_traffic`), comma-separated; founders only. */
+  flag?: string | null
+}
+
+export interface RecordedClick {
+  result: ClickResult
+  event: HubEvent | null
+  /** A click flood's first flagged click in this affiliate's hour: raise this alert. */
+  alert: AlertInput | null
 }
 
 export function recordClickInStore(
   store: LocalStore,
+  fraud: FraudMemory,
   program: HubProgram,
   click: ClickRecord,
-): { result: ClickResult; event: HubEvent | null } {
+): RecordedClick {
   const affiliate = affiliateForRef(program, click.ref, click.mode)
   const affRef = affiliate ? { id: affiliate.id, code: affiliate.code } : null
   const base = {
@@ -41,19 +57,42 @@ export function recordClickInStore(
     source: click.source,
     at: click.at,
   }
-  if (!click.countable) {
+  fraud.noteClickOrigin(click.mode, base.url, click.at)
+  if (click.blocked) fraud.bump(click.mode, 'blocked_clicks', 1, click.at)
+  if (!click.countable || click.blocked) {
     store.enqueue({ ...base, is_unique: 0, first_click_id: null, countable: 0 } satisfies OutboxClick)
-    return { result: { click_id: click.clickId, attributed: !!affiliate }, event: null }
+    return { result: { click_id: click.clickId, attributed: !!affiliate }, event: null, alert: null }
   }
   const existing = store.click(click.clickId)
   if (existing) {
     // A repeated click id is the same click (reloads, double-loaded scripts, retried beacons).
-    return { result: { click_id: click.clickId, attributed: existing.affiliate_id !== null }, event: null }
+    return {
+      result: { click_id: click.clickId, attributed: existing.affiliate_id !== null },
+      event: null,
+      alert: null,
+    }
   }
   const prev = click.prevClickId ? store.click(click.prevClickId) : null
   const firstClickId = prev ? (prev.first_click_id ?? prev.click_id) : null
-  const isUnique = store.isUniqueClick(base.affiliate_id, click.ipHash, click.at) ? 1 : 0
-  const row: OutboxClick = { ...base, is_unique: isUnique, first_click_id: firstClickId, countable: 1 }
+
+  // Flooding: beyond the limit, clicks from one IP hash for one affiliate are flagged and not unique.
+  const limits = fraudThresholds(program.settings.fraud).click_flood
+  const earlier = base.affiliate_id
+    ? fraud.clicksFrom(base.affiliate_id, click.ipHash, click.at - limits.window_minutes * 60_000)
+    : 0
+  const flood = !!base.affiliate_id && isClickFlood(earlier, limits)
+  const flags = [
+    ...(flood ? ['click_flood'] : []),
+    ...(paidClickIds(base.url).length ? ['paid_traffic'] : []),
+  ]
+  const isUnique = !flood && store.isUniqueClick(base.affiliate_id, click.ipHash, click.at) ? 1 : 0
+  const row: OutboxClick = {
+    ...base,
+    is_unique: isUnique,
+    first_click_id: firstClickId,
+    countable: 1,
+    flag: flags.length ? flags.join(',') : null,
+  }
   store.insertClick(
     {
       click_id: click.clickId,
@@ -67,9 +106,24 @@ export function recordClickInStore(
     },
     row,
   )
+  fraud.flagClick(click.clickId, flags, click.at)
   store.addTotals(click.mode, base.affiliate_id, '', { clicks: 1, unique_clicks: isUnique })
+
+  let alert: AlertInput | null = null
+  const key = clickFloodAlertKey(base.affiliate_id, click.at)
+  if (flood && affRef && !fraud.alertRaised(key)) {
+    alert = {
+      type: 'click_flood',
+      severity: 'warning',
+      message: `Click flood: more than ${limits.max_clicks} clicks from one visitor for ${affRef.code} within ${limits.window_minutes} minutes; later clicks are flagged and not unique`,
+      affiliate: affRef,
+      data: { clicks: earlier + 1, max_clicks: limits.max_clicks, window_minutes: limits.window_minutes },
+      dedupe_key: key,
+    }
+  }
   return {
     result: { click_id: click.clickId, attributed: !!affiliate },
     event: { type: 'click', mode: click.mode, at: click.at, affiliate: affRef },
+    alert,
   }
 }

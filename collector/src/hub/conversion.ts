@@ -3,6 +3,9 @@
  * apply at the conversion's time, recorded with it), record its `created` history, and count
  * the revenue.
  */
+import { checkConversion } from '../alerts/fraud-check'
+import type { FraudMemory } from '../alerts/fraud-memory'
+import { alertParts } from '../alerts/plan'
 import { historyStmt } from '../commissions/history'
 import { qb, toStmt } from '../db/builder'
 import { commissions, conversions } from '../db/schema'
@@ -22,6 +25,7 @@ export function planConversion(
   program: HubProgram,
   ctx: EventContext,
   input: ConversionBody,
+  fraud?: FraudMemory,
 ): EventPlan<ConversionResult> {
   const at = input.occurred_at ? Date.parse(input.occurred_at) : ctx.now
   const customer = input.customer_id ? store.customer(ctx.mode, input.customer_id) : null
@@ -29,8 +33,25 @@ export function planConversion(
   const { affiliate, affiliateRef: affRef, sub } = result
   const firstConversionAt = customer?.first_conversion_at ?? null
 
-  // Self-referral: the customer's email is the affiliate's own. The commission waits for a person.
-  const selfReferral = !!affiliate && !!customer?.email_hash && customer.email_hash === affiliate.emailHash
+  // Fraud rules (alerts/fraud-check.ts): the customer's facts from signup, the click's flags and
+  // the email rule hold the commission with its reasons; outliers and bursts raise alerts.
+  const verdict = fraud
+    ? checkConversion(
+        fraud,
+        program,
+        ctx.mode,
+        ctx.now,
+        input,
+        customer?.email_hash ?? null,
+        affiliate,
+        customer?.click_id ?? result.clickId,
+        at,
+      )
+    : null
+  const selfReferral = verdict
+    ? verdict.reason !== null
+    : !!affiliate && !!customer?.email_hash && customer.email_hash === affiliate.emailHash
+  const holdReason = selfReferral ? (verdict?.reason ?? 'self_referral') : null
   const decision = affiliate
     ? computeCommission({
         plan: commissionPlan(program, affiliate, at),
@@ -113,7 +134,7 @@ export function planConversion(
           bonus: decision.bonus,
           currency: decision.currency,
           status: decision.status,
-          reason: selfReferral ? 'self_referral' : null,
+          reason: holdReason,
           dueAt: new Date(decision.dueAt).toISOString(),
           rule: JSON.stringify(decision.rule),
           createdAt: nowIso,
@@ -127,7 +148,7 @@ export function planConversion(
         type: 'created',
         status: decision.status,
         amount: decision.amount,
-        reason: selfReferral ? 'self_referral' : null,
+        reason: holdReason,
         actor: 'event',
         refId: id,
         at: ctx.now,
@@ -156,7 +177,7 @@ export function planConversion(
       status: decision.status,
     })
   }
-  if (selfReferral) {
+  if (selfReferral && !verdict) {
     events.push({
       type: 'alert',
       mode: ctx.mode,
@@ -165,11 +186,14 @@ export function planConversion(
       message: `Self-referral: customer ${input.customer_id} has the affiliate's own email; commission put on hold`,
     })
   }
+  const raised = alertParts(ctx, verdict?.alerts ?? [])
+  statements.push(...raised.statements)
+  events.push(...raised.events)
   return {
     statements,
     body,
     events,
-    webhooks: [{ type: 'conversion.created', data: body.conversion }],
+    webhooks: [{ type: 'conversion.created', data: body.conversion }, ...raised.webhooks],
     local: {
       customers: input.customer_id
         ? [

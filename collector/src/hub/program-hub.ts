@@ -12,6 +12,9 @@
  * it: counters, customers, idempotency and the live message all follow, exactly once.
  */
 import { DurableObject } from 'cloudflare:workers'
+import { FraudMemory, type HealthMemory } from '../alerts/fraud-memory'
+import { alertParts } from '../alerts/plan'
+import type { Alert, AlertInput } from '../alerts/types'
 import { BULK_APPROVE_BATCH, pendingForApproval } from '../commissions/data'
 import { canonicalJson, newId, sha256Hex } from '../lib/crypto'
 import type { Env } from '../lib/env'
@@ -55,6 +58,8 @@ export type FaultPoint = 'after_d1_commit'
 
 export class ProgramHub extends DurableObject<Env> {
   readonly store: LocalStore
+  /** The fraud rules' and tracking health's memory (collector/src/alerts/fraud-memory.ts). */
+  readonly fraud: FraudMemory
   private program: HubProgram | null = null
   private queue: Promise<unknown> = Promise.resolve()
   private flushing: Promise<void> | null = null
@@ -63,6 +68,7 @@ export class ProgramHub extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
     this.store = new LocalStore(ctx.storage.sql)
+    this.fraud = new FraudMemory(ctx.storage.sql)
     configureSockets(ctx)
   }
 
@@ -96,17 +102,25 @@ export class ProgramHub extends DurableObject<Env> {
   async recordClick(programId: string, click: ClickRecord): Promise<HubResult> {
     const program = await this.loadProgram(programId)
     if (!program) return hubError('not_found', 'Unknown program')
-    const { result, event } = this.ctx.storage.transactionSync(() =>
-      recordClickInStore(this.store, program, click),
+    const { result, event, alert } = this.ctx.storage.transactionSync(() =>
+      recordClickInStore(this.store, this.fraud, program, click),
     )
     if (event) this.publish(event)
+    if (alert) {
+      // Once per affiliate and hour; an alert that cannot be stored must not refuse the click.
+      const ctx = { programId, mode: click.mode, now: click.at }
+      await this.raiseAlerts(ctx, [alert]).catch((err) => console.error('ProgramHub alert failed', err))
+    }
     await this.scheduleFlush()
     return { ok: true, status: 202, body: result, replayed: false }
   }
 
-  recordSignup(ctx: EventContext, input: SignupBody & { event_id: string; email_hash: string | null }) {
+  recordSignup(
+    ctx: EventContext,
+    input: SignupBody & { event_id: string; email_hash: string | null; email_disposable?: boolean },
+  ) {
     return this.runEvent('signup', ctx, input.event_id, input, (program) => {
-      const plan = planSignup(this.store, program, ctx, input)
+      const plan = planSignup(this.store, program, ctx, input, this.fraud)
       if ('replayOf' in plan) {
         const ev = this.store.event(ctx.mode, 'signup', plan.replayOf)
         if (ev)
@@ -117,10 +131,55 @@ export class ProgramHub extends DurableObject<Env> {
     })
   }
 
-  recordConversion(ctx: EventContext, input: ConversionBody) {
-    return this.runEvent('conversion', ctx, input.event_id, input, (program) =>
-      planConversion(this.store, program, ctx, input),
+  async recordConversion(ctx: EventContext, input: ConversionBody) {
+    const result = await this.runEvent('conversion', ctx, input.event_id, input, (program) =>
+      planConversion(this.store, program, ctx, input, this.fraud),
     )
+    if (result.ok && !result.replayed) {
+      // The running median and the burst window learn from committed conversions only.
+      const at = input.occurred_at ? Date.parse(input.occurred_at) : ctx.now
+      const affiliateId = result.body.conversion.affiliate?.id ?? null
+      this.fraud.recordConversion(ctx.mode, input.currency, input.amount, affiliateId, at)
+    }
+    return result
+  }
+
+  // --- alerts and tracking health (collector/src/alerts/) ---------------------------------------
+
+  /**
+   * Raises alerts: stored in D1, pushed to the founders' sockets and sent as `alert.raised`, in
+   * one batch. An alert whose `dedupe_key` was raised before is skipped. Resolves to those raised.
+   */
+  raiseAlerts(ctx: EventContext, inputs: AlertInput[]): Promise<HubResult<{ alerts: Alert[] }>> {
+    return this.serial(async () => {
+      await this.resolvePending()
+      const fresh = inputs.filter((a) => !a.dedupe_key || !this.fraud.alertRaised(a.dedupe_key))
+      if (!fresh.length) return { ok: true, status: 200, body: { alerts: [] }, replayed: false }
+      const parts = alertParts(ctx, fresh)
+      const result = await this.commit('alert', ctx, newId('op'), '', {
+        statements: parts.statements,
+        body: { alerts: parts.alerts },
+        local: {},
+        events: parts.events,
+        webhooks: parts.webhooks,
+      })
+      if (result.ok)
+        this.fraud.markAlerts(
+          fresh.flatMap((a) => (a.dedupe_key ? [a.dedupe_key] : [])),
+          ctx.now,
+        )
+      return result
+    })
+  }
+
+  /** The affiliate's portal was opened from this IP hash: signups through clicks from it are self-referrals. */
+  notePortalVisit(affiliateId: string, ipHash: string, at = Date.now()): void {
+    this.fraud.notePortalVisit(affiliateId, ipHash, at)
+  }
+
+  /** What the hub knows for the tracking-health view: last click, origins, blocked clicks, outbox. */
+  trackingHealth(mode: Mode): HealthMemory & ReturnType<ProgramHub['health']> {
+    return { ...this.fraud.health(mode), ...this.health() }
   }
 
   recordRefund(ctx: EventContext, input: RefundBody) {

@@ -2,6 +2,9 @@
  * Plans a signup: attribute the customer once, for every later conversion, and pay the
  * program's signup reward (a kind `signup` commission) when the signup qualifies.
  */
+import { checkSignup } from '../alerts/fraud-check'
+import type { FraudMemory } from '../alerts/fraud-memory'
+import { alertParts } from '../alerts/plan'
 import { historyStmt } from '../commissions/history'
 import { qb, toStmt } from '../db/builder'
 import { commissions, signups } from '../db/schema'
@@ -20,7 +23,8 @@ export function planSignup(
   store: LocalStore,
   program: HubProgram,
   ctx: EventContext,
-  input: SignupBody & { event_id: string; email_hash: string | null },
+  input: SignupBody & { event_id: string; email_hash: string | null; email_disposable?: boolean },
+  fraud?: FraudMemory,
 ): EventPlan<SignupResult> | HubResult<never> | { replayOf: string } {
   const existing = store.customer(ctx.mode, input.customer_id)
   if (existing?.signup_event_id) return { replayOf: existing.signup_event_id }
@@ -73,8 +77,16 @@ export function planSignup(
     { mode: ctx.mode, affiliateId: affiliate?.id ?? null, currency: '', delta: { signups: 1 } },
   ]
   const events: HubEvent[] = [{ type: 'signup', mode: ctx.mode, at, affiliate: body.signup.affiliate }]
-  // Self-referral (the customer's email is the affiliate's own): the reward waits for a person.
-  const selfReferral = !!affiliate && !!input.email_hash && input.email_hash === affiliate.emailHash
+  // Fraud rules (alerts/fraud-check.ts): self-referral by email or by the affiliate's own browser,
+  // duplicate customer, disposable email, paid-ad or flooding click. The reward waits for a person;
+  // the customer's facts are kept for their later conversions; an alert goes to the founder.
+  const verdict = fraud
+    ? checkSignup(fraud, program, ctx.mode, ctx.now, input, affiliate, result.clickId)
+    : null
+  if (fraud && verdict) fraud.setCustomerFlags(ctx.mode, input.customer_id, verdict.flags)
+  const selfReferral = verdict
+    ? verdict.reason !== null
+    : !!affiliate && !!input.email_hash && input.email_hash === affiliate.emailHash
   const reward = affiliate
     ? computeSignupReward({
         reward: program.settings.signup_reward,
@@ -86,7 +98,7 @@ export function planSignup(
     : null
   if (reward && affiliate) {
     const commissionId = newId('com')
-    const reason = selfReferral ? 'self_referral' : null
+    const reason = selfReferral ? (verdict?.reason ?? 'self_referral') : null
     statements.push(
       toStmt(
         qb.insert(commissions).values({
@@ -153,10 +165,13 @@ export function planSignup(
       status: reward.status,
     }
   }
+  const flagged = alertParts(ctx, verdict?.alerts ?? [])
+  statements.push(...flagged.statements)
+  events.push(...flagged.events)
   return {
     statements,
     body,
-    webhooks: [{ type: 'signup.created', data: body.signup }],
+    webhooks: [{ type: 'signup.created', data: body.signup }, ...flagged.webhooks],
     local: {
       customers: [
         {

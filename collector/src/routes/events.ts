@@ -4,6 +4,7 @@
  * `Idempotent-Replayed: true`, a reused event id with another body 409.
  */
 import { type Context, Hono } from 'hono'
+import { isDisposableEmail } from '../domain/fraud'
 import type { EventContext, HubResult } from '../hub/types'
 import { requireSecretKey } from '../lib/auth'
 import { type AppEnv, hubFor } from '../lib/env'
@@ -38,6 +39,8 @@ eventRoutes.post('/v1/signups', async (c) => {
     event_id: body.event_id ?? `signup:${body.customer_id}`,
     // The email itself is never stored or passed on; only its program-scoped hash.
     email_hash: email ? await hashEmail(ctx.programId, email) : null,
+    // Checked here, before hashing, because only the domain says it (docs/fraud.md).
+    ...(email && isDisposableEmail(email) ? { email_disposable: true } : {}),
   }
   return answer(c, await hubFor(c.env, ctx.programId).recordSignup(ctx, input))
 })

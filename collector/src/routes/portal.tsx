@@ -5,6 +5,7 @@
  */
 import { type Context, Hono } from 'hono'
 import { type Env, hubFor, publicOrigin } from '../lib/env'
+import { hashIp } from '../lib/ip-hash'
 import { affiliateByPortalToken } from '../lib/portal-token'
 import { AUTH_FAILURE, clientIp, rateLimited, withinLimit } from '../lib/rate-limit'
 import { queryStats } from '../lib/stats-query'
@@ -80,8 +81,13 @@ portalRoutes.get('/portal/:token', async (c) => {
       use: 'Use it on your own site or blog, where a direct link to the product reads better; it is tracked the same way.',
     })
   }
-  const [totals, codes] = await Promise.all([
+  // The portal's browser, hashed like a click's visitor: a signup through a click from it is a self-referral.
+  const now = Date.now()
+  const ip = c.req.header('cf-connecting-ip') ?? c.req.header('x-real-ip') ?? '0.0.0.0'
+  const visitor = await hashIp(c.env, aff.program_id, ip, c.req.header('user-agent') ?? '', now)
+  const [totals, , codes] = await Promise.all([
     hubFor(c.env, aff.program_id).totals(aff.mode, aff.id),
+    hubFor(c.env, aff.program_id).notePortalVisit(aff.id, visitor, now),
     promoCodesByAffiliate(c.env.DB, aff.program_id, [aff.id]),
   ])
   return c.html(
