@@ -1,7 +1,7 @@
 /**
  * Memory over many clicks: starts a real local collector (wrangler dev on 127.0.0.1, fresh local
  * D1), sends CLICKS clicks (default 100,000) in batches, and after each batch prints the workerd
- * process's resident memory (RSS, from /proc), the hub's in-memory queues (click outbox, pending
+ * processes' resident memory (RSS, from /proc), the hub's in-memory queues (click outbox, pending
  * money events, from the admin health endpoint) and the size of the local SQLite files (D1 and the
  * Durable Object's storage), against a baseline taken before the first click.
  *
@@ -86,7 +86,7 @@ try {
     const h = await health()
     const row = {
       clicks: label,
-      workerd_rss_mib: +rssMiB(pid).toFixed(1),
+      workerd_rss_mib: +ours.reduce((sum, pid) => sum + rssMiB(pid), 0).toFixed(1),
       outbox: h.outbox,
       pending_events: h.pending_events,
       sqlite_mib: +sqliteMiB(collector.persistTo).toFixed(1),
