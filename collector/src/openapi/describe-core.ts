@@ -252,6 +252,19 @@ describeRoute(
     responses: { 201: { description: 'The new link', schema: r.portalLink } },
     errors: [400, 404],
   },
+  ...(['approve', 'reject'] as const).map((action) => ({
+    method: 'post' as const,
+    path: `/v1/affiliates/:id/${action}`,
+    tag: 'affiliates',
+    auth: 'secret' as const,
+    summary:
+      action === 'approve'
+        ? 'Approve an application from the join page: active, with a new portal link (in this answer and the affiliate.approved webhook)'
+        : 'Reject an application from the join page',
+    params: { id: 'An affiliate id (aff_…) or code' },
+    responses: { 200: { description: 'The affiliate', schema: z.object({ affiliate: r.affiliate }) } },
+    errors: [400, 403, 404, 409],
+  })),
   {
     method: 'get',
     path: '/v1/commissions',

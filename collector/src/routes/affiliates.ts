@@ -239,14 +239,15 @@ affiliateRoutes.patch('/v1/affiliates/:id', async (c) => {
  * the `affiliate.approved` webhook) or reject (→ `rejected`). A test key may decide test
  * applications only.
  */
-affiliateRoutes.post('/v1/affiliates/:id/:action{approve|reject}', async (c) => {
-  await readOptionalEmptyBody(c)
-  const row = await findAffiliate(c)
-  assertMayChange(c, row)
-  const action = c.req.param('action') === 'approve' ? 'approve' : 'reject'
-  const affiliate = await decideApplication(c, row, action)
-  return c.json({ affiliate: { ...affiliate, promo_codes: [] } })
-})
+for (const action of ['approve', 'reject'] as const) {
+  affiliateRoutes.post(`/v1/affiliates/:id/${action}`, async (c) => {
+    await readOptionalEmptyBody(c)
+    const row = await findAffiliate(c)
+    assertMayChange(c, row)
+    const affiliate = await decideApplication(c, row, action)
+    return c.json({ affiliate: { ...affiliate, promo_codes: [] } })
+  })
+}
 
 /**
  * A new portal link (live secret key only): the old token's hash is replaced, so the old link
