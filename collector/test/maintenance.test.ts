@@ -72,3 +72,24 @@ describe('hourly maintenance', () => {
     expect(results.map((r) => r.day)).toEqual([day(2), day(1), day(0)])
   })
 })
+
+describe('hold-end approvals at volume', () => {
+  it('approves 120 due commissions in statements D1 accepts (≤ 100 parameters each)', async () => {
+    const { keys, program } = await createProgram({ hold_days: 0 })
+    const aff = await createAffiliate(keys.secret)
+    for (let i = 0; i < 120; i++) {
+      await call('POST', '/v1/conversions', {
+        token: keys.secret,
+        body: { event_id: `bulk-${i}`, ref: aff.code, amount: 1000, currency: 'USD' },
+      })
+    }
+    const { approved } = await runMaintenance(env, Date.now() + 1000)
+    expect(approved).toBeGreaterThanOrEqual(120)
+    const row = await env.DB.prepare(
+      "SELECT COUNT(*) AS n FROM commissions WHERE program_id = ? AND status = 'approved'",
+    )
+      .bind(program.id)
+      .first<{ n: number }>()
+    expect(row?.n).toBe(120)
+  })
+})

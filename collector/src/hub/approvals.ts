@@ -11,8 +11,11 @@ import { affiliates, commissions } from '../db/schema'
 import type { Mode } from '../shared'
 import type { EventPlan, HubEvent, PlannedWebhook } from './types'
 
-/** Commissions approved per hub operation; the caller repeats while there are more. */
-export const APPROVE_BATCH = 200
+/**
+ * Commissions approved per hub operation; the caller repeats while there are more. 50 keeps the
+ * `IN (…)` list of one statement well under D1's 100 bound parameters per query.
+ */
+export const APPROVE_BATCH = 50
 
 export interface DueCommission {
   id: string

@@ -150,8 +150,16 @@ export function eventStatement(e: {
   )
 }
 
+/** D1 refuses a statement with more bound parameters than this; local D1 does not, so we check. */
+export const D1_MAX_PARAMS = 100
+
 /** Sends statements to D1 as one batch, which D1 runs as one transaction. */
 export function runBatch(db: D1Database, statements: Stmt[]): Promise<D1Result[]> {
+  for (const s of statements) {
+    if (s.params.length > D1_MAX_PARAMS) {
+      throw new Error(`A statement binds ${s.params.length} parameters; D1 allows ${D1_MAX_PARAMS}`)
+    }
+  }
   return db.batch(statements.map((s) => db.prepare(s.sql).bind(...s.params)))
 }
 
