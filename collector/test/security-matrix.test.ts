@@ -131,6 +131,8 @@ const MATRIX: Row[] = [
   { route: 'GET /v1/admin/programs/:id/audit', path: (f) => `/v1/admin/programs/${f.programId}/audit`, expect: { ...ADMIN_ONLY, admin: 200 } },
   { route: 'GET /v1/admin/programs/:id/health', path: (f) => `/v1/admin/programs/${f.programId}/health`, expect: { ...ADMIN_ONLY, admin: 200 } },
   { route: 'POST /v1/admin/programs/:id/rebuild', path: (f) => `/v1/admin/programs/${f.throwawayProgramId}/rebuild`, expect: { ...ADMIN_ONLY, admin: 200 } },
+  { route: 'GET /v1/customers/:id/journey', path: () => '/v1/customers/cus_victim/journey', echoes: () => ['cus_victim'], expect: { ...SECRET, other: 404, test: 404 } },
+  { route: 'DELETE /v1/customers/:id', path: () => '/v1/customers/cus_victim', echoes: () => ['cus_victim'], expect: { ...SECRET, other: 404, test: 404 } },
   // Last of the secret-key rows: the test key purges the test data the rows above made; a live key may not.
   { route: 'DELETE /v1/test-data', path: () => '/v1/test-data', expect: { ...SECRET, other: 403, test: 200 } },
   // Without an upgrade; the WebSocket itself has its own table below.

@@ -6,6 +6,7 @@
 import { Hono } from 'hono'
 import { type AppEnv, publicOrigin } from '../lib/env'
 import './describe-core'
+import './describe-customers'
 import './describe-integrations'
 import './describe-operations'
 import './describe-payouts'
