@@ -131,6 +131,10 @@ const MATRIX: Row[] = [
   { route: 'GET /v1/admin/programs/:id/audit', path: (f) => `/v1/admin/programs/${f.programId}/audit`, expect: { ...ADMIN_ONLY, admin: 200 } },
   { route: 'GET /v1/admin/programs/:id/health', path: (f) => `/v1/admin/programs/${f.programId}/health`, expect: { ...ADMIN_ONLY, admin: 200 } },
   { route: 'POST /v1/admin/programs/:id/rebuild', path: (f) => `/v1/admin/programs/${f.throwawayProgramId}/rebuild`, expect: { ...ADMIN_ONLY, admin: 200 } },
+  { route: 'POST /v1/affiliates/:id/approve', path: (f) => `/v1/affiliates/${f.aff}/approve`, expect: { ...SECRET, other: 404, test: 403 } },
+  { route: 'POST /v1/affiliates/:id/reject', path: (f) => `/v1/affiliates/${f.aff}/reject`, expect: { ...SECRET, other: 404, test: 403 } },
+  { route: 'GET /v1/alerts', path: () => '/v1/alerts', expect: { ...SECRET, other: 200, test: 200 } },
+  { route: 'GET /v1/health', path: () => '/v1/health', expect: { ...SECRET, other: 200, test: 200 } },
   { route: 'GET /v1/customers/:id/journey', path: () => '/v1/customers/cus_victim/journey', echoes: () => ['cus_victim'], expect: { ...SECRET, other: 404, test: 404 } },
   { route: 'DELETE /v1/customers/:id', path: () => '/v1/customers/cus_victim', echoes: () => ['cus_victim'], expect: { ...SECRET, other: 404, test: 404 } },
   // Last of the secret-key rows: the test key purges the test data the rows above made; a live key may not.

@@ -5,6 +5,7 @@
  */
 import { Hono } from 'hono'
 import { type AppEnv, publicOrigin } from '../lib/env'
+import './describe-alerts'
 import './describe-core'
 import './describe-customers'
 import './describe-integrations'
