@@ -22,7 +22,10 @@ declare module 'vitest' {
 const { url } = inject('contract')
 
 async function served(): Promise<Json> {
-  const res = await fetch(`${url}/v1/openapi.json`)
+  // A local wrangler dev restarts its worker when a source file changes; one retry covers that.
+  const res = await fetch(`${url}/v1/openapi.json`).catch(() =>
+    new Promise((r) => setTimeout(r, 1_000)).then(() => fetch(`${url}/v1/openapi.json`)),
+  )
   expect(res.status).toBe(200)
   return res.json()
 }

@@ -8,6 +8,7 @@
  */
 
 import { readFileSync } from 'node:fs'
+import Ajv2020 from 'ajv/dist/2020.js'
 import jsf from 'json-schema-faker'
 import { beforeAll, describe, expect, inject, it } from 'vitest'
 
@@ -257,14 +258,27 @@ describe('requests generated from the document', () => {
       test_secret: keys.test_secret,
       admin: adminToken,
     }
+    // json-schema-faker sometimes makes a body that breaks its own schema (a key pattern, say):
+    // such a body says nothing about the collector, so only bodies the schema accepts are sent.
+    const ajv = new Ajv2020({ strict: false, allErrors: false, validateFormats: false })
     let sent = 0
+    let discarded = 0
     const statuses = new Map<number, number>()
     for (const [path, ops] of Object.entries(doc.paths as Record<string, Record<string, Json>>)) {
       for (const [method, op] of Object.entries(ops)) {
         const media = op.requestBody?.content?.['application/json']
         if (!media || path.startsWith('/v1/integrations/stripe/')) continue
         for (let i = 0; i < PER_OPERATION; i++) {
-          const body = jsf.generate(structuredClone(media.schema))
+          const valid = ajv.compile(structuredClone(media.schema))
+          let body: unknown
+          for (let attempt = 0; attempt < 5 && body === undefined; attempt++) {
+            const candidate = jsf.generate(structuredClone(media.schema))
+            if (valid(candidate)) body = candidate
+          }
+          if (body === undefined) {
+            discarded++
+            continue
+          }
           const concrete = path.replace(/\{[^}]+\}/g, () => `gen${i}`)
           const res = await via(method.toUpperCase(), concrete, {
             token: token[op['x-refline-credential']],
@@ -279,6 +293,8 @@ describe('requests generated from the document', () => {
       }
     }
     expect(sent).toBeGreaterThan(30)
-    console.log(`generated requests: ${sent}, statuses ${JSON.stringify(Object.fromEntries(statuses))}`)
+    console.log(
+      `generated requests: ${sent} (${discarded} generated bodies broke their own schema), statuses ${JSON.stringify(Object.fromEntries(statuses))}`,
+    )
   })
 })
