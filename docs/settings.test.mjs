@@ -47,7 +47,10 @@ test('docs/settings.md examples run and print what the guide says', async () => 
 
 test('docs/join-page.md examples run: open, apply, approve', async () => {
   const [opened, applied, approved] = await runGuide('join-page')
-  assert.equal(opened, '{"enabled":true,"auto_approve":false,"terms_url":"https://acme.example/partner-terms"}')
+  assert.equal(
+    opened,
+    '{"enabled":true,"auto_approve":false,"terms_url":"https://acme.example/partner-terms"}',
+  )
   assert.equal(applied, 'Thank you for applying')
   assert.equal(approved, 'active')
 })

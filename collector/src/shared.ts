@@ -303,6 +303,7 @@ export interface MinutePoint {
 
 /** Alerts (founders only): `GET /v1/alerts`, the `alert` live message and `alert.raised`. */
 export type { Alert, AlertSeverity, AlertType } from './alerts/types'
+
 import type { AlertSeverity, AlertType } from './alerts/types'
 
 /** Outgoing webhooks: event types, the delivery body, endpoints and the delivery log. */

@@ -127,10 +127,14 @@ describe('operator tools', () => {
     const { keys, program } = await createProgram()
     const aff = await createAffiliate(keys.secret)
     await sendClick(keys.publishable, { ref: aff.code, click_id: clickId() })
-    expect((await call('GET', `/v1/admin/programs/${program.id}/audit`, { token: keys.secret })).status).toBe(401)
+    expect((await call('GET', `/v1/admin/programs/${program.id}/audit`, { token: keys.secret })).status).toBe(
+      401,
+    )
     const audit = await call('GET', `/v1/admin/programs/${program.id}/audit`, { token: 'test-admin-token' })
     expect(audit.body).toEqual({ program_id: program.id, equal: true, differences: [] })
-    const rebuilt = await call('POST', `/v1/admin/programs/${program.id}/rebuild`, { token: 'test-admin-token' })
+    const rebuilt = await call('POST', `/v1/admin/programs/${program.id}/rebuild`, {
+      token: 'test-admin-token',
+    })
     expect(rebuilt.status).toBe(200)
     expect(rebuilt.body.rebuilt).toMatchObject({ clicks: 1 })
     expect((await hub(program.id).totals('live')).clicks).toBe(1)

@@ -18,7 +18,7 @@ interface Started {
     method: string,
     path: string,
     opts?: { token?: string; body?: unknown },
-  ): Promise<{ status: number; body: any }>
+  ): Promise<{ status: number; body: Record<string, any> }>
   createProgram(body?: object): Promise<{ program: { id: string }; keys: Record<string, string> }>
   query(sql: string): Promise<Array<Record<string, unknown>>>
   crash(): Promise<void>

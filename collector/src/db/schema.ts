@@ -5,40 +5,44 @@
  */
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
 
-export const programs = sqliteTable('programs', {
-  id: text('id').primaryKey(),
-  name: text('name').notNull(),
-  currency: text('currency').notNull(),
-  cookieDays: integer('cookie_days').notNull(),
-  attribution: text('attribution', { enum: ['last_click', 'first_click'] }).notNull(),
-  /** CommissionRule as JSON. */
-  commission: text('commission').notNull(),
-  recurringMonths: integer('recurring_months'),
-  holdDays: integer('hold_days').notNull(),
-  bonus: text('bonus'),
-  landingUrl: text('landing_url'),
-  allowedOrigins: text('allowed_origins').notNull().default('[]'),
-  /** Smallest payout per currency, `{<CUR>: minor units}` as JSON; `{}` = no minimum. */
-  minPayout: text('min_payout').notNull().default('{}'),
-  /** Lower-case `[a-z0-9-]`, unique: the address of the join page, `/join/<slug>`; null = none yet. */
-  slug: text('slug'),
-  /** The public join page is open (`join.enabled`). */
-  joinEnabled: integer('join_enabled', { mode: 'boolean' }).notNull().default(false),
-  /** Applications from the join page start `active` instead of `pending`. */
-  joinAutoApprove: integer('join_auto_approve', { mode: 'boolean' }).notNull().default(false),
-  joinTermsUrl: text('join_terms_url'),
-  /** `forbidden`: commissions of clicks from paid ads (gclid, fbclid, msclkid, ttclid) start on hold. */
-  paidTraffic: text('paid_traffic', { enum: ['allowed', 'forbidden'] })
-    .notNull()
-    .default('allowed'),
-  /** Fraud thresholds as JSON (FraudSettings); `{}` = the defaults. */
-  fraud: text('fraud').notNull().default('{}'),
-  /** `{amount, currency, within_hours?}` as JSON: a flat reward per attributed signup; null = none. */
-  signupReward: text('signup_reward'),
-  /** `[{name, starts_at, ends_at, affiliates?, commission?, bonus?}]` as JSON. */
-  promotions: text('promotions').notNull().default('[]'),
-  createdAt: text('created_at').notNull(),
-}, (t) => [uniqueIndex('programs_slug').on(t.slug)])
+export const programs = sqliteTable(
+  'programs',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    currency: text('currency').notNull(),
+    cookieDays: integer('cookie_days').notNull(),
+    attribution: text('attribution', { enum: ['last_click', 'first_click'] }).notNull(),
+    /** CommissionRule as JSON. */
+    commission: text('commission').notNull(),
+    recurringMonths: integer('recurring_months'),
+    holdDays: integer('hold_days').notNull(),
+    bonus: text('bonus'),
+    landingUrl: text('landing_url'),
+    allowedOrigins: text('allowed_origins').notNull().default('[]'),
+    /** Smallest payout per currency, `{<CUR>: minor units}` as JSON; `{}` = no minimum. */
+    minPayout: text('min_payout').notNull().default('{}'),
+    /** Lower-case `[a-z0-9-]`, unique: the address of the join page, `/join/<slug>`; null = none yet. */
+    slug: text('slug'),
+    /** The public join page is open (`join.enabled`). */
+    joinEnabled: integer('join_enabled', { mode: 'boolean' }).notNull().default(false),
+    /** Applications from the join page start `active` instead of `pending`. */
+    joinAutoApprove: integer('join_auto_approve', { mode: 'boolean' }).notNull().default(false),
+    joinTermsUrl: text('join_terms_url'),
+    /** `forbidden`: commissions of clicks from paid ads (gclid, fbclid, msclkid, ttclid) start on hold. */
+    paidTraffic: text('paid_traffic', { enum: ['allowed', 'forbidden'] })
+      .notNull()
+      .default('allowed'),
+    /** Fraud thresholds as JSON (FraudSettings); `{}` = the defaults. */
+    fraud: text('fraud').notNull().default('{}'),
+    /** `{amount, currency, within_hours?}` as JSON: a flat reward per attributed signup; null = none. */
+    signupReward: text('signup_reward'),
+    /** `[{name, starts_at, ends_at, affiliates?, commission?, bonus?}]` as JSON. */
+    promotions: text('promotions').notNull().default('[]'),
+    createdAt: text('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('programs_slug').on(t.slug)],
+)
 
 export const apiKeys = sqliteTable(
   'api_keys',
@@ -239,7 +243,17 @@ export const commissionEvents = sqliteTable(
     mode: text('mode', { enum: ['live', 'test'] }).notNull(),
     commissionId: text('commission_id').notNull(),
     type: text('type', {
-      enum: ['created', 'approved', 'rejected', 'on_hold', 'reversed', 'reduced', 'restored', 'clawback', 'paid'],
+      enum: [
+        'created',
+        'approved',
+        'rejected',
+        'on_hold',
+        'reversed',
+        'reduced',
+        'restored',
+        'clawback',
+        'paid',
+      ],
     }).notNull(),
     /** The status after the change. */
     status: text('status', {
@@ -281,7 +295,9 @@ export const events = sqliteTable(
     programId: text('program_id').notNull(),
     mode: text('mode', { enum: ['live', 'test'] }).notNull(),
     /** Money events, and `commission` for a hand-made status change (its id is generated). */
-    kind: text('kind', { enum: ['signup', 'conversion', 'refund', 'commission', 'dispute', 'alert'] }).notNull(),
+    kind: text('kind', {
+      enum: ['signup', 'conversion', 'refund', 'commission', 'dispute', 'alert'],
+    }).notNull(),
     eventId: text('event_id').notNull(),
     bodyHash: text('body_hash').notNull(),
     status: integer('status').notNull(),

@@ -348,7 +348,8 @@ export class LocalStore {
       ...c,
       customer_id: e.tombstone,
       email_hash: null,
-      signup_event_id: c.signup_event_id === `signup:${e.customerId}` ? `signup:${e.tombstone}` : c.signup_event_id,
+      signup_event_id:
+        c.signup_event_id === `signup:${e.customerId}` ? `signup:${e.tombstone}` : c.signup_event_id,
     })
   }
 
