@@ -102,7 +102,7 @@ async function send(w: World, e: Ev): Promise<void> {
     case 'click': {
       const res = await sendClick(
         w.pk,
-        { ref: w.affs[e.aff].code, click_id: clickIdFor(w, e.aff, e.n) },
+        { ref: w.affs[e.aff]!.code, click_id: clickIdFor(w, e.aff, e.n) },
         { 'cf-connecting-ip': `198.51.100.${e.n + 1}` },
       )
       status = res.status
@@ -112,7 +112,7 @@ async function send(w: World, e: Ev): Promise<void> {
       status = (
         await call('POST', '/v1/signups', {
           token: w.sk,
-          body: { customer_id: `cus_${e.customer}`, ref: w.affs[e.aff].code },
+          body: { customer_id: `cus_${e.customer}`, ref: w.affs[e.aff]!.code },
         })
       ).status
       break
@@ -123,7 +123,7 @@ async function send(w: World, e: Ev): Promise<void> {
           body: {
             event_id: `inv_${e.n}`,
             customer_id: `cus_${e.customer}`,
-            ref: w.affs[e.aff].code,
+            ref: w.affs[e.aff]!.code,
             amount: e.amount,
             currency: CURRENCIES[e.currency],
           },
@@ -269,7 +269,7 @@ async function checkSums(w: World) {
     expect(norm(sumTotals(stats.series))).toEqual(norm(stats.totals))
     for (const [i, a] of w.affs.entries()) {
       const row = stats.affiliates.find((x) => x.id === a.id)
-      expect(norm(row?.totals ?? sumTotals([]))).toEqual(norm(hubParts[i]))
+      expect(norm(row?.totals ?? sumTotals([]))).toEqual(norm(hubParts[i] as Totals))
     }
   }
   expect(await h.audit()).toEqual([])
@@ -338,20 +338,20 @@ describe('reliability properties (fixed seed, bounded)', () => {
           for (let i = shuffled.length - 1; i > 0; i--) {
             x = (x * 1_103_515_245 + 12_345) >>> 0
             const j = x % (i + 1)
-            ;[shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]]
+            ;[shuffled[i], shuffled[j]] = [shuffled[j] as Step, shuffled[i] as Step]
           }
           const next = stories.map(() => 0)
-          const interleaved = shuffled.map((s) => ({ story: s.story, step: next[s.story]++ }))
+          const interleaved = shuffled.map((s) => ({ story: s.story, step: (next[s.story] = (next[s.story] ?? 0) + 1) - 1 }))
 
           const run = async (order: Step[]) => {
             const w = await world()
             for (const { story, step } of order) {
-              const s = stories[story]
+              const s = stories[story]!
               const click = clickIdFor(w, s.aff, story)
               if (step === 0)
                 await sendClick(
                   w.pk,
-                  { ref: w.affs[s.aff].code, click_id: click },
+                  { ref: w.affs[s.aff]!.code, click_id: click },
                   { 'cf-connecting-ip': `192.0.2.${story + 1}` },
                 )
               else if (step === 1)
@@ -365,8 +365,8 @@ describe('reliability properties (fixed seed, bounded)', () => {
                   body: {
                     event_id: `inv_${story}_${step}`,
                     customer_id: `cus_${story}`,
-                    amount: s.amounts[step - 2],
-                    currency: CURRENCIES[s.currency],
+                    amount: s.amounts[step - 2] as number,
+                    currency: CURRENCIES[s.currency] as string,
                   },
                 })
             }
@@ -383,7 +383,7 @@ describe('reliability properties (fixed seed, bounded)', () => {
           expect(b.commissions).toEqual(a.commissions)
           // Each customer converted with the affiliate of its own click, whatever the order.
           for (const [i, s] of stories.entries())
-            for (const c of b.conversions.filter((r) => String(r.customer_id) === `cus_${i}`))
+            for (const c of b.conversions.filter((r) => String((r as Record<string, unknown>).customer_id) === `cus_${i}`))
               expect(c.affiliate_id).toBe(`a${s.aff}`)
         },
       ),
