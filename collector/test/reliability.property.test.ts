@@ -341,7 +341,11 @@ describe('reliability properties (fixed seed, bounded)', () => {
             ;[shuffled[i], shuffled[j]] = [shuffled[j] as Step, shuffled[i] as Step]
           }
           const next = stories.map(() => 0)
-          const interleaved = shuffled.map((s) => ({ story: s.story, step: (next[s.story] = (next[s.story] ?? 0) + 1) - 1 }))
+          const interleaved = shuffled.map((s) => {
+            const step = next[s.story] ?? 0
+            next[s.story] = step + 1
+            return { story: s.story, step }
+          })
 
           const run = async (order: Step[]) => {
             const w = await world()
@@ -383,7 +387,9 @@ describe('reliability properties (fixed seed, bounded)', () => {
           expect(b.commissions).toEqual(a.commissions)
           // Each customer converted with the affiliate of its own click, whatever the order.
           for (const [i, s] of stories.entries())
-            for (const c of b.conversions.filter((r) => String((r as Record<string, unknown>).customer_id) === `cus_${i}`))
+            for (const c of b.conversions.filter(
+              (r) => String((r as Record<string, unknown>).customer_id) === `cus_${i}`,
+            ))
               expect(c.affiliate_id).toBe(`a${s.aff}`)
         },
       ),
