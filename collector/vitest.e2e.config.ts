@@ -8,5 +8,8 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     fileParallelism: false,
+    // A live update crosses a socket and the page's render throttle; on a busy machine that takes
+    // longer than expect.poll's default second.
+    expect: { poll: { timeout: 10_000 } },
   },
 })

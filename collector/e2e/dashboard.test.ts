@@ -227,7 +227,7 @@ describe('reconnect', () => {
       token: seed.keys.secret,
       body: { event_id: `inv_restart2_${Date.now()}`, amount: 1_000, currency: 'USD' },
     })
-    await expect.poll(() => counter(page, 'conversions')).toBe(String(before + 2))
+    await expect.poll(() => counter(page, 'conversions'), { timeout: 10_000 }).toBe(String(before + 2))
     await page.close()
   })
 })
