@@ -6,8 +6,6 @@
  * A rule that fires on a commission puts it `on_hold` with a reason a founder reads on the
  * commission, in the journey and on the dashboard. Reasons never reach an affiliate.
  */
-import disposableDomains from 'disposable-email-domains'
-import wildcardDomains from 'disposable-email-domains/wildcard.json'
 import { DEFAULT_FRAUD, type FraudSettings } from '../shared'
 
 /** Why a commission waits for a person; several may apply, listed in this order. */
@@ -94,8 +92,21 @@ export function isDuplicateCustomer(
   return recurringMonths === 0 && otherCustomersWithEmail > 0
 }
 
-let disposable: Set<string> | null = null
-let wildcard: Set<string> | null = null
+/**
+ * The two lists, loaded on first use: together they are about 2.5 MB of JSON, which a Worker
+ * would otherwise parse on every cold start, including ones that never see an email.
+ */
+let lists: Promise<{ domains: Set<string>; wildcards: Set<string> }> | null = null
+function disposableLists(): Promise<{ domains: Set<string>; wildcards: Set<string> }> {
+  lists ??= Promise.all([
+    import('disposable-email-domains'),
+    import('disposable-email-domains/wildcard.json'),
+  ]).then(([d, w]) => ({
+    domains: new Set(d.default as string[]),
+    wildcards: new Set(w.default as string[]),
+  }))
+  return lists
+}
 
 /** The domain part of an email, lower case, without a trailing dot; '' when there is none. */
 export function emailDomain(email: string): string {
@@ -114,15 +125,14 @@ export function emailDomain(email: string): string {
  * `disposable-email-domains` list; its wildcard list also covers every subdomain). Checked in
  * the Worker before the email is hashed: the email itself is never stored.
  */
-export function isDisposableEmail(email: string): boolean {
+export async function isDisposableEmail(email: string): Promise<boolean> {
   const domain = emailDomain(email)
   if (!domain) return false
-  disposable ??= new Set(disposableDomains as string[])
-  wildcard ??= new Set(wildcardDomains as string[])
-  if (disposable.has(domain)) return true
+  const { domains, wildcards } = await disposableLists()
+  if (domains.has(domain)) return true
   const parts = domain.split('.')
   for (let i = 0; i < parts.length - 1; i++) {
-    if (wildcard.has(parts.slice(i).join('.'))) return true
+    if (wildcards.has(parts.slice(i).join('.'))) return true
   }
   return false
 }

@@ -40,7 +40,7 @@ eventRoutes.post('/v1/signups', async (c) => {
     // The email itself is never stored or passed on; only its program-scoped hash.
     email_hash: email ? await hashEmail(ctx.programId, email) : null,
     // Checked here, before hashing, because only the domain says it (docs/fraud.md).
-    ...(email && isDisposableEmail(email) ? { email_disposable: true } : {}),
+    ...(email && (await isDisposableEmail(email)) ? { email_disposable: true } : {}),
   }
   return answer(c, await hubFor(c.env, ctx.programId).recordSignup(ctx, input))
 })

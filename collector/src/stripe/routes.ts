@@ -5,7 +5,6 @@
  * then maps the event (map-event.ts) and records it (apply.ts), once per Stripe event id.
  */
 import { type Context, Hono } from 'hono'
-import Stripe from 'stripe'
 import { z } from 'zod'
 import type { EventContext } from '../hub/types'
 import { requireSecretKey } from '../lib/auth'
@@ -160,6 +159,8 @@ stripeRoutes.post('/v1/integrations/stripe/:program_id', async (c) => {
     : (integration.testWebhookSecret ?? integration.webhookSecret)
   const now = Date.now()
   let event: StripeEventLike
+  // Loaded on first use: the package is large, and only this route needs it.
+  const { default: Stripe } = await import('stripe')
   try {
     event = (await Stripe.webhooks.constructEventAsync(
       raw,
