@@ -129,6 +129,11 @@ export interface Affiliate {
   /** Null when a test key looks at a live affiliate. */
   email: string | null
   commission: CommissionRule | null
+  /**
+   * The affiliate's own signup reward, replacing the program's `signup_reward`; `amount: 0` pays
+   * this affiliate no signup reward. Null: the program's applies.
+   */
+  signup_reward: SignupReward | null
   status: AffiliateStatus
   mode: Mode
   /**
@@ -237,6 +242,8 @@ export interface CommissionRuleSource {
   recurring_month?: number
   /** The bonus included in the amount (the program's time-limited bonus plus a promotion's). */
   bonus?: number
+  /** On a `signup_reward`: true when it was the affiliate's own reward, not the program's. */
+  affiliate_override?: true
 }
 
 export type CommissionEventType =

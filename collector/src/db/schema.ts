@@ -71,6 +71,11 @@ export const affiliates = sqliteTable(
     email: text('email').notNull(),
     emailHash: text('email_hash').notNull(),
     commission: text('commission'),
+    /**
+     * The affiliate's own signup reward, JSON `{amount, currency, within_hours?}`, replacing the
+     * program's; amount 0 pays this affiliate none. Null: the program's reward applies.
+     */
+    signupReward: text('signup_reward'),
     /** `pending` and `rejected`: applications from the join page, which earn nothing. */
     status: text('status', { enum: ['pending', 'active', 'rejected', 'disabled'] })
       .notNull()

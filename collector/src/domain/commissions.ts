@@ -106,6 +106,8 @@ export function chooseRule(
 
 export interface SignupRewardInput {
   reward: SignupReward | null
+  /** The reward is the affiliate's own, not the program's (recorded in the rule). */
+  affiliateOverride?: boolean
   holdDays: number
   /** When the signup happened (ms). */
   at: number
@@ -133,7 +135,9 @@ export function computeSignupReward(input: SignupRewardInput): CommissionDecisio
     bonus: 0,
     status: input.flagged ? 'on_hold' : 'pending',
     dueAt: input.at + input.holdDays * DAY,
-    rule: { source: 'signup_reward' },
+    rule: input.affiliateOverride
+      ? { source: 'signup_reward', affiliate_override: true }
+      : { source: 'signup_reward' },
   }
 }
 

@@ -72,11 +72,12 @@ export async function resolveAffiliateId(
   return row.id
 }
 
-/** Every affiliate of the program created in `mode`, oldest first, one page at a time. */
+/** Every affiliate of the program created in `mode` (with `status`, only those), oldest first, one page at a time. */
 export async function* affiliatePages(
   db: D1Database,
   programId: string,
   mode: Mode,
+  status?: AffiliateRow['status'],
 ): AsyncGenerator<AffiliateRow[]> {
   let last: { key: string; id: string } | null = null
   for (;;) {
@@ -87,6 +88,7 @@ export async function* affiliatePages(
         and(
           eq(affiliates.programId, programId),
           eq(affiliates.mode, mode),
+          status ? eq(affiliates.status, status) : undefined,
           last ? after(affiliates.createdAt, affiliates.id, last.key, last.id) : undefined,
         ),
       )

@@ -80,9 +80,15 @@ export interface AffiliateExtras {
   promoCodes: (ids: string[]) => Promise<Map<string, string[]>>
 }
 
-export function affiliatesCsv(db: D1Database, programId: string, mode: Mode, extras: AffiliateExtras) {
+export function affiliatesCsv(
+  db: D1Database,
+  programId: string,
+  mode: Mode,
+  extras: AffiliateExtras,
+  status?: AffiliateRow['status'],
+) {
   async function* rows(): AsyncGenerator<CsvCell[]> {
-    for await (const page of affiliatePages(db, programId, mode)) {
+    for await (const page of affiliatePages(db, programId, mode, status)) {
       // D1 binds at most 100 parameters per query: promotion codes are looked up 90 ids at a time.
       const codes = new Map<string, string[]>()
       for (let i = 0; i < page.length; i += 90) {

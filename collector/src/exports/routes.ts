@@ -15,7 +15,7 @@ import { ApiError } from '../lib/errors'
 import { requireSession, type SessionEnv } from '../lib/session'
 import { queryText, queryTime } from '../lib/validate'
 import { describeRoute } from '../openapi/registry'
-import type { CommissionStatus, Mode } from '../shared'
+import type { AffiliateStatus, CommissionStatus, Mode } from '../shared'
 import { promoCodesByAffiliate } from '../stripe/promo-codes'
 import { type ConversionWithAffiliate, latestConversions, resolveAffiliateId } from './data'
 import { affiliatesCsv, commissionsCsv, conversionsCsv } from './files'
@@ -112,17 +112,24 @@ function csvResponse(body: ReadableStream<Uint8Array>, kind: string, mode: Mode)
   return new Response(body, { status: 200, headers: csvHeaders(fileName(kind, mode)) })
 }
 
-/** `GET /v1/affiliates?format=csv` (and the dashboard's download): the mode's own affiliates. */
+/** `GET /v1/affiliates?format=csv&status` (and the dashboard's download): the mode's own affiliates. */
 export function affiliatesExport(
   c: Context<AppEnv> | Context<SessionEnv>,
   programId: string,
   mode: Mode,
+  status?: AffiliateStatus,
 ): Response {
   const origin = publicOrigin(c.env, c.req.url)
-  const body = affiliatesCsv(c.env.DB, programId, mode, {
-    link: (row) => `${origin}/go/${row.code}`,
-    promoCodes: (ids) => promoCodesByAffiliate(c.env.DB, programId, ids),
-  })
+  const body = affiliatesCsv(
+    c.env.DB,
+    programId,
+    mode,
+    {
+      link: (row) => `${origin}/go/${row.code}`,
+      promoCodes: (ids) => promoCodesByAffiliate(c.env.DB, programId, ids),
+    },
+    status,
+  )
   return csvResponse(body, 'affiliates', mode)
 }
 

@@ -10,6 +10,7 @@ import {
   type FraudSettings,
   type Mode,
   type ProgramSettings,
+  type SignupReward,
 } from '../shared'
 
 export interface HubAffiliate {
@@ -19,6 +20,8 @@ export interface HubAffiliate {
   status: AffiliateStatus
   emailHash: string
   commission: CommissionRule | null
+  /** The affiliate's own signup reward (amount 0: none); null = the program's. */
+  signupReward: SignupReward | null
 }
 
 export interface HubProgram {
@@ -91,7 +94,9 @@ export async function loadProgram(db: D1Database, programId: string): Promise<Hu
   const [programs, affiliates, promos] = await db.batch([
     db.prepare('SELECT * FROM programs WHERE id = ?').bind(programId),
     db
-      .prepare('SELECT id, code, mode, status, email_hash, commission FROM affiliates WHERE program_id = ?')
+      .prepare(
+        'SELECT id, code, mode, status, email_hash, commission, signup_reward FROM affiliates WHERE program_id = ?',
+      )
       .bind(programId),
     db.prepare('SELECT code, affiliate_id FROM promo_codes WHERE program_id = ?').bind(programId),
   ])
@@ -107,6 +112,7 @@ export async function loadProgram(db: D1Database, programId: string): Promise<Hu
       status: a.status as HubAffiliate['status'],
       emailHash: String(a.email_hash),
       commission: a.commission ? (JSON.parse(a.commission) as CommissionRule) : null,
+      signupReward: a.signup_reward ? (JSON.parse(a.signup_reward) as SignupReward) : null,
     }
     byCode.set(aff.code, aff)
     byId.set(aff.id, aff)
@@ -148,6 +154,16 @@ export function affiliateForRef(
   if (!ref) return null
   const aff = program.byCode.get(ref.trim().toLowerCase())
   return mayEarn(aff, mode) ? aff : null
+}
+
+/** The signup reward an affiliate earns: their own (amount 0 = none) over the program's. */
+export function signupRewardFor(
+  program: HubProgram,
+  affiliate: HubAffiliate,
+): { reward: SignupReward | null; override: boolean } {
+  if (affiliate.signupReward)
+    return { reward: affiliate.signupReward.amount > 0 ? affiliate.signupReward : null, override: true }
+  return { reward: program.settings.signup_reward, override: false }
 }
 
 /** The plan for an affiliate's conversion at `at`: the promotion active then may change the rule. */

@@ -1,6 +1,7 @@
 /**
- * Plans a signup: attribute the customer once, for every later conversion, and pay the
- * program's signup reward (a kind `signup` commission) when the signup qualifies.
+ * Plans a signup: attribute the customer once, for every later conversion, and pay a signup
+ * reward (a kind `signup` commission) when the signup qualifies: the affiliate's own reward when
+ * the founder set one, else the program's.
  */
 import { checkSignup } from '../alerts/fraud-check'
 import type { FraudMemory } from '../alerts/fraud-memory'
@@ -15,7 +16,7 @@ import type { SignupBody } from '../lib/schemas'
 import type { SignupResult } from '../shared'
 import { customerStatement, rollupStatement } from './d1-writes'
 import type { LocalStore } from './local-store'
-import type { HubProgram } from './program-config'
+import { type HubProgram, signupRewardFor } from './program-config'
 import { resolveAttribution } from './resolve-attribution'
 import type { EventContext, EventPlan, HubEvent, HubResult, TotalsChange } from './types'
 
@@ -87,9 +88,11 @@ export function planSignup(
   const selfReferral = verdict
     ? verdict.reason !== null
     : !!affiliate && !!input.email_hash && input.email_hash === affiliate.emailHash
+  const rewardRule = affiliate ? signupRewardFor(program, affiliate) : null
   const reward = affiliate
     ? computeSignupReward({
-        reward: program.settings.signup_reward,
+        reward: rewardRule?.reward ?? null,
+        affiliateOverride: rewardRule?.override ?? false,
         holdDays: program.settings.hold_days,
         at,
         clickAt: result.clickAt,

@@ -247,11 +247,26 @@ export const programInput = z.strictObject({
   promotions: promotions.default([]),
 })
 
+/**
+ * An affiliate's own signup reward: the program's shape, but `amount: 0` is allowed and means
+ * "no signup reward for this affiliate" (null means "the program's applies").
+ */
+export const affiliateSignupReward = z.strictObject({
+  amount: z
+    .number({ error: 'must be an integer amount in minor units' })
+    .int('must be an integer amount in minor units')
+    .min(0, 'must be 0 (no reward) or more')
+    .max(MAX_AMOUNT, `must be at most ${MAX_AMOUNT}`),
+  currency,
+  within_hours: z.number({ error: 'must be a whole number of hours' }).int().min(1).max(8760).optional(),
+})
+
 export const affiliateInput = z.strictObject({
   name: id(200),
   email,
   code: code.optional(),
   commission: commissionRule.nullable().optional(),
+  signup_reward: affiliateSignupReward.nullable().optional(),
   promo_codes: promoCodesInput.optional(),
 })
 
@@ -259,6 +274,7 @@ export const affiliatePatch = z.strictObject({
   name: id(200).optional(),
   email: email.optional(),
   commission: commissionRule.nullable().optional(),
+  signup_reward: affiliateSignupReward.nullable().optional(),
   status: z.enum(['active', 'disabled']).optional(),
   promo_codes: promoCodesInput.optional(),
 })

@@ -211,7 +211,11 @@ describeRoute(
     path: '/v1/affiliates',
     tag: 'affiliates',
     auth: 'secret',
-    summary: 'List affiliates',
+    summary: 'List affiliates (every status unless status filters), or export them (format=csv)',
+    query: z.object({
+      status: q('One status: pending, active, rejected or disabled'),
+      format: q('json (default) or csv: the key’s own mode, oldest first'),
+    }),
     responses: {
       200: {
         description: 'Every affiliate the key may see',
@@ -276,7 +280,10 @@ describeRoute(
         'One status or several, comma-separated: pending, approved, on_hold, paid, reversed, rejected',
       ),
       affiliate: q('An affiliate id or code'),
+      from: q('Created at or after (ISO 8601 date or date-time)'),
+      to: q('Created at or before (a date means the end of that UTC day)'),
       limit: q('1 to 500 (default 100)'),
+      format: q('json (default) or csv: every match, streamed, oldest first'),
     }),
     responses: {
       200: { description: 'The commissions', schema: z.object({ commissions: z.array(r.commission) }) },

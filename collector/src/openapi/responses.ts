@@ -78,6 +78,10 @@ export const affiliate = z.object({
   name: z.string(),
   email: z.string().nullable().describe('null when a test key looks at a live affiliate'),
   commission: commissionRule.nullable(),
+  signup_reward: z
+    .object({ amount: z.number().int(), currency: z.string(), within_hours: z.number().int().optional() })
+    .nullable()
+    .describe('The affiliate’s own signup reward over the program’s (amount 0: none); null = the program’s'),
   status: z.enum(['pending', 'active', 'rejected', 'disabled']),
   mode,
   portal_url: z
@@ -128,6 +132,23 @@ export const commission = z.object({
   affiliate: z.object({ id: z.string(), code: z.string(), name: z.string() }),
   conversion_id: z.string().nullable(),
   kind: z.string().describe('conversion, clawback or signup'),
+  rule: z
+    .object({
+      source: z.enum(['program', 'affiliate', 'promotion', 'signup_reward']),
+      promotion: z.string().optional().describe('The promotion whose window it fell in'),
+      recurring_month: z
+        .number()
+        .int()
+        .optional()
+        .describe('Whole months since the customer’s first conversion'),
+      bonus: z.number().int().optional().describe('The bonus included in amount'),
+      affiliate_override: z
+        .literal(true)
+        .optional()
+        .describe('On a signup_reward: it was the affiliate’s own reward, not the program’s'),
+    })
+    .nullable()
+    .describe('Which rule produced it; null for commissions made before rules were recorded'),
   amount: z.number().int(),
   original_amount: z.number().int(),
   currency: z.string(),

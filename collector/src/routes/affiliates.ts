@@ -24,7 +24,14 @@ import { hashEmail } from '../lib/ip-hash'
 import { newPortalToken, portalTokenHash } from '../lib/portal-token'
 import { type AffiliateInput, affiliateInput, affiliatePatch } from '../lib/schemas'
 import { parseBody } from '../lib/validate'
-import type { Affiliate, CommissionRule, Mode, PortalLinkResult } from '../shared'
+import type {
+  Affiliate,
+  AffiliateStatus,
+  CommissionRule,
+  Mode,
+  PortalLinkResult,
+  SignupReward,
+} from '../shared'
 import { assertPromoCodesFree, promoCodesByAffiliate, replacePromoCodes } from '../stripe/promo-codes'
 import { emitWebhook } from '../webhooks/enqueue'
 
@@ -54,6 +61,7 @@ export function affiliateJson(
     name: row.name,
     email: redacted ? null : row.email,
     commission: row.commission ? (JSON.parse(row.commission) as CommissionRule) : null,
+    signup_reward: row.signupReward ? (JSON.parse(row.signupReward) as SignupReward) : null,
     status: row.status,
     mode: row.mode,
     portal_url: row.newPortalToken && !redacted ? `${origin}/portal/${row.newPortalToken}` : null,
@@ -105,6 +113,7 @@ export async function insertAffiliate(
       email: body.email,
       emailHash: await hashEmail(programId, body.email),
       commission: body.commission ? JSON.stringify(body.commission) : null,
+      signupReward: body.signup_reward ? JSON.stringify(body.signup_reward) : null,
       status: options.status ?? 'active',
       website: options.website ?? null,
       promotion: options.promotion ?? null,
@@ -151,16 +160,32 @@ affiliateRoutes.post('/v1/affiliates', async (c) => {
   return c.json({ affiliate: { ...affiliateJson(c, row, mode), promo_codes: promoCodes } }, 201)
 })
 
+export const AFFILIATE_STATUSES: AffiliateStatus[] = ['pending', 'active', 'rejected', 'disabled']
+
+/** `?status=`: one affiliate status, or absent / empty for every status. */
+export function affiliateStatusFilter(value: string | undefined): AffiliateStatus | undefined {
+  if (value === undefined || value === '') return undefined
+  if (!AFFILIATE_STATUSES.includes(value as AffiliateStatus))
+    throw new ApiError('invalid_request', `status must be one of ${AFFILIATE_STATUSES.join(', ')}`, 'status')
+  return value as AffiliateStatus
+}
+
 affiliateRoutes.get('/v1/affiliates', async (c) => {
   const { programId, mode } = c.get('auth')
-  if (wantsCsv(c.req.query())) return affiliatesExport(c, programId, mode)
+  const q = c.req.query()
+  const status = affiliateStatusFilter(q.status)
+  const unknown = Object.keys(q).find((k) => k !== 'status' && k !== 'format')
+  if (unknown) throw new ApiError('invalid_request', `Unknown query parameter ${unknown}`, unknown)
+  if (wantsCsv(q)) return affiliatesExport(c, programId, mode, status)
   const rows = await drizzle(c.env.DB)
     .select()
     .from(affiliates)
     .where(
-      mode === 'live'
-        ? and(eq(affiliates.programId, programId), eq(affiliates.mode, 'live'))
-        : eq(affiliates.programId, programId),
+      and(
+        eq(affiliates.programId, programId),
+        mode === 'live' ? eq(affiliates.mode, 'live') : undefined,
+        status ? eq(affiliates.status, status) : undefined,
+      ),
     )
     .orderBy(asc(affiliates.createdAt))
   const promoCodes = await promoCodesByAffiliate(c.env.DB, programId)
@@ -220,6 +245,12 @@ affiliateRoutes.patch('/v1/affiliates/:id', async (c) => {
         ? row.commission
         : body.commission
           ? JSON.stringify(body.commission)
+          : null,
+    signupReward:
+      body.signup_reward === undefined
+        ? row.signupReward
+        : body.signup_reward
+          ? JSON.stringify(body.signup_reward)
           : null,
     status: body.status ?? row.status,
     updatedAt: new Date().toISOString(),

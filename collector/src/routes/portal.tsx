@@ -13,7 +13,7 @@ import { pageHeaders } from '../pages/layout'
 import { PortalPage } from '../pages/portal'
 import { commissionNote, type PortalLink, portalTerms } from '../pages/portal-terms'
 import { affiliateBalance, affiliatePayouts, nextApproval, nextPayoutNote } from '../payouts/portal-data'
-import type { CommissionRule, CommissionStatus, Mode, Promotion } from '../shared'
+import type { CommissionRule, CommissionStatus, Mode, Promotion, SignupReward } from '../shared'
 import { promoCodesByAffiliate } from '../stripe/promo-codes'
 
 export const portalRoutes = new Hono<{ Bindings: Env }>()
@@ -36,6 +36,8 @@ interface PortalAffiliate {
   attribution: 'last_click' | 'first_click'
   bonus: string | null
   signup_reward: string | null
+  /** The affiliate's own signup reward, over the program's (amount 0: none). */
+  affiliate_signup_reward: string | null
   promotions: string
 }
 
@@ -43,7 +45,8 @@ async function findAffiliate(c: Context<{ Bindings: Env }>): Promise<PortalAffil
   const found = await affiliateByPortalToken(c.env.DB, c.req.param('token') ?? '')
   if (!found) return null
   return c.env.DB.prepare(
-    `SELECT a.id, a.code, a.name, a.mode, a.program_id, a.commission, p.name AS program_name, p.landing_url,
+    `SELECT a.id, a.code, a.name, a.mode, a.program_id, a.commission, a.signup_reward AS affiliate_signup_reward,
+       p.name AS program_name, p.landing_url,
        p.min_payout, p.commission AS program_commission, p.currency, p.recurring_months, p.hold_days,
        p.cookie_days, p.attribution, p.bonus, p.signup_reward, p.promotions
      FROM affiliates a JOIN programs p ON p.id = a.program_id WHERE a.id = ?`,
@@ -104,6 +107,12 @@ portalRoutes.get('/portal/:token', async (c) => {
   )
 })
 
+function signupRewardTerms(aff: PortalAffiliate): SignupReward | null {
+  const own = aff.affiliate_signup_reward ? (JSON.parse(aff.affiliate_signup_reward) as SignupReward) : null
+  if (own) return own.amount > 0 ? own : null
+  return aff.signup_reward ? (JSON.parse(aff.signup_reward) as SignupReward) : null
+}
+
 function termsOf(aff: PortalAffiliate) {
   return portalTerms({
     currency: aff.currency,
@@ -114,7 +123,7 @@ function termsOf(aff: PortalAffiliate) {
     cookieDays: aff.cookie_days,
     attribution: aff.attribution,
     bonus: aff.bonus ? JSON.parse(aff.bonus) : null,
-    signupReward: aff.signup_reward ? JSON.parse(aff.signup_reward) : null,
+    signupReward: signupRewardTerms(aff),
     promotions: JSON.parse(aff.promotions || '[]') as Promotion[],
     minPayout: JSON.parse(aff.min_payout || '{}') as Record<string, number>,
     affiliateId: aff.id,

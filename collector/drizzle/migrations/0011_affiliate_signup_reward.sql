@@ -1,0 +1,1 @@
+ALTER TABLE `affiliates` ADD `signup_reward` text;
