@@ -18,7 +18,9 @@ import { openapiRoutes } from './openapi'
 import { payoutRoutes } from './payouts/routes'
 import { privacyRoutes } from './privacy/routes'
 import { settingsDashboardRoutes } from './program/dashboard-routes'
+import { integrationDashboardRoutes } from './program/integration-routes'
 import { programSettingsRoutes } from './program/routes'
+import { programDashboardRoutes } from './programs/dashboard-routes'
 import { affiliateRoutes } from './routes/affiliates'
 import { assetRoutes } from './routes/assets'
 import { clickRoutes } from './routes/clicks'
@@ -71,7 +73,9 @@ app.route('/', dashboardApi)
 app.route('/', portalRoutes)
 app.route('/', joinRoutes)
 app.route('/', settingsDashboardRoutes)
+app.route('/', integrationDashboardRoutes)
 app.route('/', applicationDashboardRoutes)
+app.route('/', programDashboardRoutes)
 app.route('/', assetRoutes)
 
 app.notFound((c) => errorResponse(c, 'not_found', `No route for ${c.req.method} ${c.req.path}`))

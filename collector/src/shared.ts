@@ -217,6 +217,20 @@ export type LiveMessage =
       message?: string
       /** On `alert` messages (founders' sockets only): which alert, to fetch from `GET /v1/alerts`. */
       alert?: LiveAlertRef
+      /** On `click` messages (founders' sockets only): sent by the script (`POST /v1/clicks`) or a `/go/` link. */
+      source?: 'script' | 'link'
+      totals: Totals
+    }
+  | {
+      /**
+       * Founders' sockets only: the program's applications changed (someone applied on the join
+       * page, or an application was decided). `affiliate` is the application that changed it,
+       * `pending` the number now waiting for a decision; `totals` are unchanged.
+       */
+      type: 'application'
+      at: string
+      affiliate: AffiliateRef & { name: string; status: AffiliateStatus }
+      pending: number
       totals: Totals
     }
 
@@ -297,7 +311,7 @@ export interface LiveTokenResult {
 }
 
 /** One entry of the live feed: a live event message without its totals. */
-export type LiveFeedItem = Omit<Extract<LiveMessage, { at: string }>, 'totals'>
+export type LiveFeedItem = Omit<Extract<LiveMessage, { at: string; type: LiveEventType }>, 'totals'>
 
 /** One minute of the live chart (the last hour, kept by the hub). */
 export interface MinutePoint {

@@ -123,7 +123,7 @@ export function recordClickInStore(
   }
   return {
     result: { click_id: click.clickId, attributed: !!affiliate },
-    event: { type: 'click', mode: click.mode, at: click.at, affiliate: affRef },
+    event: { type: 'click', mode: click.mode, at: click.at, affiliate: affRef, source: click.source },
     alert,
   }
 }

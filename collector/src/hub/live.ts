@@ -110,3 +110,11 @@ export function broadcast(state: DurableObjectState, store: LocalStore, event: H
     }
   }
 }
+
+/** A founders-only message that is no event of the program (nothing counted, nothing in the feed). */
+export function sendToFounders(state: DurableObjectState, mode: Mode, message: LiveMessage): void {
+  const founders = state.getWebSockets(founderTag(mode))
+  if (!founders.length) return
+  const text = JSON.stringify(message)
+  for (const ws of founders) send(ws, text)
+}

@@ -20,7 +20,7 @@ import { canonicalJson, newId, sha256Hex } from '../lib/crypto'
 import type { Env } from '../lib/env'
 import type { ConversionBody, RefundBody, SignupBody } from '../lib/schemas'
 import { type PayoutOpBody, planCreatePayout, planPayoutPaid } from '../payouts/plan'
-import type { LiveFeedItem, MinutePoint, Mode, Totals } from '../shared'
+import type { AffiliateRef, AffiliateStatus, LiveFeedItem, MinutePoint, Mode, Totals } from '../shared'
 import { type DisputeInput, loadDisputeState, planDispute } from '../stripe/dispute-plan'
 import { kickWebhooks, webhookDeliveryStmt } from '../webhooks/enqueue'
 import { minuteSeries, recentFeed } from './activity'
@@ -30,7 +30,7 @@ import { type CommissionAction, planCommissionStatus } from './commission-status
 import { planConversion } from './conversion'
 import { type EventKind, eventStatement, isUniqueViolation, runBatch } from './d1-writes'
 import { type EraseBody, planEraseCustomer } from './erase-customer'
-import { broadcast } from './live'
+import { broadcast, sendToFounders } from './live'
 import { LocalStore, type PendingEvent } from './local-store'
 import { FLUSH_INTERVAL_MS, FLUSH_MAX_ROWS, flushOnce } from './outbox'
 import { type HubProgram, loadProgram } from './program-config'
@@ -303,6 +303,33 @@ export class ProgramHub extends DurableObject<Env> {
       if (!planned.statements.length) return { ok: true, status: 200, body: planned.body, replayed: false }
       const result = await this.commit('commission', ctx, newId('op'), '', planned)
       return result.ok ? { ...result, status: 200 } : result
+    })
+  }
+
+  // --- applications (collector/src/join/) ----------------------------------------------------
+
+  /**
+   * Tells the founders' sockets that the program's applications changed, with the number now
+   * pending. Counted in D1 inside the queue, so two applications at once still end on the right number.
+   */
+  announceApplication(
+    programId: string,
+    mode: Mode,
+    affiliate: AffiliateRef & { name: string; status: AffiliateStatus },
+  ): Promise<void> {
+    return this.serial(async () => {
+      const row = await this.env.DB.prepare(
+        "SELECT count(*) AS n FROM affiliates WHERE program_id = ? AND mode = ? AND status = 'pending'",
+      )
+        .bind(programId, mode)
+        .first<{ n: number }>()
+      sendToFounders(this.ctx, mode, {
+        type: 'application',
+        at: new Date().toISOString(),
+        affiliate,
+        pending: row?.n ?? 0,
+        totals: this.store.totals(mode),
+      })
     })
   }
 

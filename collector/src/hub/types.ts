@@ -30,6 +30,8 @@ export interface HubEvent {
   message?: string
   /** Set on `alert` events (founders only, like `message`). */
   alert?: LiveAlertRef
+  /** Set on `click` events (founders only): the script or a redirect link. */
+  source?: 'script' | 'link'
 }
 
 export interface ClickRecord {

@@ -4,6 +4,7 @@
  * no JavaScript needed). The portal link minted at approval is shown once, right after it.
  */
 import { Layout, Logo } from '../pages/layout'
+import { DashboardNav } from '../pages/nav'
 import type { Application } from './applications'
 
 export interface ApplicationsPageProps {
@@ -21,22 +22,18 @@ export function ApplicationsPage(p: ApplicationsPageProps) {
   const q = `?program=${encodeURIComponent(p.programId)}`
   const pending = p.applications.filter((a) => a.status === 'pending')
   return (
-    <Layout title={`Applications · ${program?.name ?? 'Refline'}`}>
+    <Layout title={`Applications · ${program?.name ?? 'Refline'}`} script="applications">
       <header class="topbar">
         <Logo />
         <span class="topbar-title">
           {program?.name} <span class="muted">applications</span>
         </span>
-        <nav class="seg" aria-label="Pages">
-          <a href={`/dashboard${q}`}>Dashboard</a>
-          <a href={`/dashboard/payouts${q}`}>Payouts</a>
-          <a href={`/dashboard/applications${q}`} aria-current="page">
-            Applications
-          </a>
-          <a href={`/dashboard/settings${q}`}>Settings</a>
-        </nav>
+        <DashboardNav programId={p.programId} current="applications" pending={pending.length} />
+        <span id="conn" class="conn" role="status" data-state="connecting">
+          Connecting…
+        </span>
       </header>
-      <main class="wrap">
+      <main class="wrap" id="applications-page" data-program={p.programId}>
         <p class="scope">
           <span id="pending-count">{pending.length}</span> pending · live data
           {p.joinUrl ? (
@@ -47,6 +44,9 @@ export function ApplicationsPage(p: ApplicationsPageProps) {
           ) : (
             ' · the join page is closed (open it in Settings)'
           )}
+        </p>
+        <p class="banner" id="new-applications" role="status" hidden>
+          <span data-text /> <a href={`/dashboard/applications${q}`}>Reload to review</a>
         </p>
         {p.approved ? (
           <p class="banner" role="status" id="approved">

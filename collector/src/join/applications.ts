@@ -47,6 +47,7 @@ export async function decideApplication(
   if (!updated.length) throw new ApiError('conflict', 'The application was decided meanwhile', 'status')
   await hubFor(c.env, row.programId).invalidate()
   const next: Row = { ...row, status, updatedAt: now }
+  await announceApplication(c.env, next)
   const affiliate = affiliateJson(c, next)
   if (action === 'approve') {
     affiliate.portal_url = await replacePortalLink(c, next)
@@ -124,4 +125,33 @@ export async function approveNewAffiliate(
     data: affiliate,
   })
   return affiliate
+}
+
+/** Applications waiting for a decision: the count in the dashboard's navigation. */
+export async function pendingApplications(db: D1Database, programId: string): Promise<number> {
+  const row = await db
+    .prepare(
+      "SELECT count(*) AS n FROM affiliates WHERE program_id = ? AND mode = 'live' AND status = 'pending'",
+    )
+    .bind(programId)
+    .first<{ n: number }>()
+  return row?.n ?? 0
+}
+
+/**
+ * Tells open dashboards that an application arrived or was decided (an `application` live
+ * message, founders only). A dashboard that misses it still counts right on its next load, so a
+ * failure here never fails the application.
+ */
+export async function announceApplication(env: Env, row: Row): Promise<void> {
+  try {
+    await hubFor(env, row.programId).announceApplication(row.programId, row.mode, {
+      id: row.id,
+      code: row.code,
+      name: row.name,
+      status: row.status,
+    })
+  } catch (err) {
+    console.error('application live message', err)
+  }
 }

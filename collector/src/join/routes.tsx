@@ -17,7 +17,7 @@ import { pageHeaders } from '../pages/layout'
 import { programBySlug } from '../program/data'
 import { insertAffiliate } from '../routes/affiliates'
 import type { Program } from '../shared'
-import { approveNewAffiliate } from './applications'
+import { announceApplication, approveNewAffiliate } from './applications'
 import { EMPTY_VALUES, JoinConfirmation, JoinForm, type JoinValues } from './page'
 
 export const joinRoutes = new Hono<AppEnv>()
@@ -190,6 +190,7 @@ joinRoutes.post('/join/:slug', async (c) => {
       promotion: body.promotion || null,
     },
   )
+  await announceApplication(c.env, row)
   if (!active) return done(false, null, null)
   const affiliate = await approveNewAffiliate(c, row)
   return done(true, affiliate.portal_url, affiliate.link)

@@ -5,9 +5,11 @@
  * feed, affiliate table, commissions, new-affiliate form. Every panel says which filters it follows.
  */
 import type { Child } from 'hono/jsx'
+import { Checklist, type ChecklistState, checklistDone } from '../programs/checklist'
 import type { Mode, Totals } from '../shared'
 import { formatCount, formatMoneyMap } from './format'
 import { Layout, Logo } from './layout'
+import { DashboardNav } from './nav'
 
 export interface DashboardFilters {
   affiliate: string
@@ -24,6 +26,10 @@ export interface DashboardProps {
   filters: DashboardFilters
   totals: Totals
   affiliates: Array<{ id: string; code: string; name: string }>
+  /** The first-run checklist (live data); shown until every step is done. */
+  checklist?: ChecklistState
+  /** Applications waiting for a decision, beside Applications in the navigation. */
+  pending?: number
 }
 
 const COUNTERS: Array<{ key: keyof Totals; label: string; money?: boolean }> = [
@@ -161,14 +167,12 @@ export function DashboardPage(p: DashboardProps) {
             <button type="submit">Open</button>
           </noscript>
         </form>
-        <nav class="seg" aria-label="Pages">
-          <a href={modeHref(p.programId, p.mode)} aria-current="page">
-            Dashboard
-          </a>
-          <a href={modeHref(p.programId, p.mode).replace('/dashboard?', '/dashboard/payouts?')}>Payouts</a>
-          <a href={`/dashboard/applications?program=${encodeURIComponent(p.programId)}`}>Applications</a>
-          <a href={`/dashboard/settings?program=${encodeURIComponent(p.programId)}`}>Settings</a>
-        </nav>
+        <DashboardNav
+          programId={p.programId}
+          current="dashboard"
+          mode={p.mode}
+          {...(p.pending === undefined ? {} : { pending: p.pending })}
+        />
         <nav class="seg" aria-label="Data mode">
           <a href={modeHref(p.programId, 'live')} aria-current={p.mode === 'live' ? 'page' : undefined}>
             Live
@@ -198,6 +202,9 @@ export function DashboardPage(p: DashboardProps) {
         data-to={p.filters.to}
       >
         {p.mode === 'test' ? <p class="banner">Viewing test data: events sent with test keys.</p> : null}
+        {p.mode === 'live' && p.checklist && !checklistDone(p.checklist) ? (
+          <Checklist programId={p.programId} state={p.checklist} />
+        ) : null}
         <div class="counters-head">
           <h2>Whole program</h2>
           <p class="counters-note scope">

@@ -28,7 +28,7 @@ export function pageHeaders(c: Context): void {
 
 export interface LayoutProps {
   title: string
-  script?: 'dashboard' | 'portal' | 'payouts' | 'affiliate'
+  script?: 'dashboard' | 'portal' | 'payouts' | 'affiliate' | 'programs' | 'applications' | 'copy'
   csrf?: string
   children: Child
 }

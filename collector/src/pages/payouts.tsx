@@ -6,12 +6,15 @@
  */
 import type { Mode } from '../shared'
 import { Layout, Logo } from './layout'
+import { DashboardNav } from './nav'
 
 export interface PayoutsPageProps {
   csrf: string
   programs: Array<{ id: string; name: string }>
   programId: string
   mode: Mode
+  /** Applications waiting for a decision, beside Applications in the navigation. */
+  pending?: number
   /** Today in UTC, `YYYY-MM-DD`: the default period end. */
   today: string
 }
@@ -29,12 +32,12 @@ export function PayoutsPage(p: PayoutsPageProps) {
         <span class="topbar-title">
           {program?.name} <span class="muted">payouts</span>
         </span>
-        <nav class="seg" aria-label="Pages">
-          <a href={href('/dashboard', p.programId, p.mode)}>Dashboard</a>
-          <a href={href('/dashboard/payouts', p.programId, p.mode)} aria-current="page">
-            Payouts
-          </a>
-        </nav>
+        <DashboardNav
+          programId={p.programId}
+          current="payouts"
+          mode={p.mode}
+          {...(p.pending === undefined ? {} : { pending: p.pending })}
+        />
         <nav class="seg" aria-label="Data mode">
           <a
             href={href('/dashboard/payouts', p.programId, 'live')}

@@ -4,6 +4,7 @@
  */
 import { type Context, Hono } from 'hono'
 import { csvHeaders } from '../domain/csv'
+import { pendingApplications } from '../join/applications'
 import { ApiError } from '../lib/errors'
 import { requireCsrf, requireSession, type SessionEnv } from '../lib/session'
 import { pageHeaders } from '../pages/layout'
@@ -50,6 +51,7 @@ payoutDashboardRoutes.get('/dashboard/payouts', requireSession('page'), async (c
       programs={programs}
       programId={program.id}
       mode={c.req.query('mode') === 'test' ? 'test' : 'live'}
+      pending={await pendingApplications(c.env.DB, program.id)}
       today={new Date().toISOString().slice(0, 10)}
     />,
   )

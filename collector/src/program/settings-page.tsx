@@ -1,10 +1,11 @@
 /**
  * The founder's settings page, `/dashboard/settings`: every program setting in groups, as one
  * server-rendered form (it works without JavaScript; the CSP holds as it is), with a refused
- * field's message next to it, plus the Stripe connection and the outgoing webhook endpoints.
+ * field's message next to it, plus the integrations (integrations-panels.tsx): Stripe and webhooks.
  */
 import { Layout, Logo } from '../pages/layout'
-import type { WebhookEndpoint } from '../webhooks/events'
+import { DashboardNav } from '../pages/nav'
+import { type IntegrationsProps, StripePanel, WebhooksPanel } from './integrations-panels'
 
 export interface SettingsPageProps {
   csrf: string
@@ -14,8 +15,9 @@ export interface SettingsPageProps {
   errors: Record<string, string>
   saved: boolean
   slugUrl: string | null
-  stripe: { connected: boolean; webhook_url: string; last_event_at: string | null; events: readonly string[] }
-  endpoints: WebhookEndpoint[]
+  /** Applications waiting for a decision, beside Applications in the navigation. */
+  pending: number
+  integrations: IntegrationsProps
 }
 
 function Field(p: {
@@ -110,23 +112,21 @@ export function SettingsPage(p: SettingsPageProps) {
   const q = `?program=${encodeURIComponent(p.programId)}`
   const f = { values: p.values, errors: p.errors }
   return (
-    <Layout title={`Settings · ${program?.name ?? 'Refline'}`}>
+    <Layout title={`Settings · ${program?.name ?? 'Refline'}`} script="copy">
       <header class="topbar">
         <Logo />
         <span class="topbar-title">
           {program?.name} <span class="muted">settings</span>
         </span>
-        <nav class="seg" aria-label="Pages">
-          <a href={`/dashboard${q}`}>Dashboard</a>
-          <a href={`/dashboard/payouts${q}`}>Payouts</a>
-          <a href={`/dashboard/applications${q}`}>Applications</a>
-          <a href={`/dashboard/settings${q}`} aria-current="page">
-            Settings
-          </a>
-        </nav>
+        <DashboardNav programId={p.programId} current="settings" pending={p.pending} />
       </header>
       <main class="wrap">
         <p class="banner">Changes apply to new events only: commissions already made keep their amounts.</p>
+        {p.integrations.notice ? (
+          <p class="banner" role="status" id="notice">
+            {p.integrations.notice}
+          </p>
+        ) : null}
         {p.saved ? (
           <p class="banner" role="status" id="saved">
             Settings saved.
@@ -244,46 +244,8 @@ export function SettingsPage(p: SettingsPageProps) {
             Save settings
           </button>
         </form>
-        <section class="panel">
-          <h2>Integrations: Stripe</h2>
-          <p>
-            {p.stripe.connected ? 'Connected' : 'Not connected'}
-            {p.stripe.last_event_at ? ` · last event ${p.stripe.last_event_at}` : ''}
-          </p>
-          <p>
-            Paste this URL as a webhook endpoint in Stripe: <code>{p.stripe.webhook_url}</code>
-          </p>
-          <p>Select these events: {p.stripe.events.join(', ')}</p>
-          <p class="muted">
-            Store the endpoint's signing secret with PUT /v1/integrations/stripe (live secret key).
-          </p>
-        </section>
-        <section class="panel">
-          <h2>Webhooks</h2>
-          {p.endpoints.length ? (
-            <table class="data" aria-label="Webhook endpoints">
-              <thead>
-                <tr>
-                  <th>URL</th>
-                  <th>Events</th>
-                  <th>Status</th>
-                </tr>
-              </thead>
-              <tbody>
-                {p.endpoints.map((e) => (
-                  <tr>
-                    <td>{e.url}</td>
-                    <td>{e.events.length ? e.events.join(', ') : 'every event'}</td>
-                    <td>{e.status}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          ) : (
-            <p class="muted">No endpoints yet.</p>
-          )}
-          <p class="muted">Add, delete and resend with /v1/webhook-endpoints (see the webhooks guide).</p>
-        </section>
+        <StripePanel {...p.integrations} />
+        <WebhooksPanel {...p.integrations} />
       </main>
     </Layout>
   )

@@ -7,6 +7,7 @@
 import { type Context, Hono } from 'hono'
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
 import { closeSockets, sessionTag } from '../hub/sockets'
+import { pendingApplications } from '../join/applications'
 import { isAdminToken } from '../lib/auth'
 import { randomToken, timingSafeEqual } from '../lib/crypto'
 import { hubFor } from '../lib/env'
@@ -22,8 +23,9 @@ import {
   startSession,
 } from '../lib/session'
 import { DashboardPage, type DashboardProps } from '../pages/dashboard'
-import { Layout, Logo, pageHeaders } from '../pages/layout'
+import { pageHeaders } from '../pages/layout'
 import { SignInPage } from '../pages/sign-in'
+import { checklistState } from '../programs/checklist'
 import type { Mode } from '../shared'
 
 export const dashboardRoutes = new Hono<SessionEnv>()
@@ -101,31 +103,18 @@ dashboardRoutes.get('/dashboard', requireSession('page'), async (c) => {
     .prepare('SELECT id, name FROM programs ORDER BY created_at')
     .all<{ id: string; name: string }>()
   const program = programs.find((p) => p.id === c.req.query('program')) ?? programs[0]
-  if (!program) {
-    return c.html(
-      <Layout title="Refline">
-        <header class="topbar">
-          <Logo />
-        </header>
-        <main class="wrap">
-          <div class="panel empty">
-            <h1>No program yet</h1>
-            <p>
-              Create one with <code>POST /v1/programs</code> and the admin token, then reload this page.
-            </p>
-          </div>
-        </main>
-      </Layout>,
-    )
-  }
+  // A fresh deployment starts on the Programs page, where the first program is created.
+  if (!program) return c.redirect('/dashboard/programs', 303)
   const mode: Mode = c.req.query('mode') === 'test' ? 'test' : 'live'
   const q = c.req.query()
-  const [totals, { results: affiliates }] = await Promise.all([
+  const [totals, { results: affiliates }, checklist, pending] = await Promise.all([
     hubFor(c.env, program.id).totals(mode),
     db
       .prepare('SELECT id, code, name FROM affiliates WHERE program_id = ? ORDER BY name COLLATE NOCASE')
       .bind(program.id)
       .all<{ id: string; code: string; name: string }>(),
+    checklistState(c.env, program.id),
+    pendingApplications(db, program.id),
   ])
   const props: DashboardProps = {
     csrf: c.get('csrf'),
@@ -140,6 +129,8 @@ dashboardRoutes.get('/dashboard', requireSession('page'), async (c) => {
     },
     totals,
     affiliates,
+    checklist,
+    pending,
   }
   return c.html(<DashboardPage {...props} />)
 })

@@ -9,7 +9,7 @@ import { requireAdmin } from '../lib/auth'
 import { newId, randomToken, sha256Hex } from '../lib/crypto'
 import type { AppEnv } from '../lib/env'
 import { ApiError } from '../lib/errors'
-import { programInput } from '../lib/schemas'
+import { type ProgramInput, programInput } from '../lib/schemas'
 import { parseBody } from '../lib/validate'
 import { programJson } from '../program/data'
 import type { Mode, ProgramCreated } from '../shared'
@@ -56,13 +56,15 @@ async function issueKeys(
   return { keys, statements }
 }
 
-programRoutes.post('/v1/programs', async (c) => {
-  const body = await parseBody(c, programInput)
+/**
+ * Creates a program with its four keys (the dashboard's Programs page creates through this too).
+ * The keys exist only in this answer: they are stored hashed.
+ */
+export async function createProgram(db: D1Database, body: ProgramInput): Promise<ProgramCreated> {
   const id = newId('prg')
   // A new program has no affiliates yet: a promotion listing any is refused, naming the id.
-  await assertPromotionAffiliates(c.env.DB, id, body.promotions)
+  await assertPromotionAffiliates(db, id, body.promotions)
   const now = new Date().toISOString()
-  const db = c.env.DB
   const { keys, statements } = await issueKeys(db, id, now)
   await db.batch([
     db
@@ -90,17 +92,11 @@ programRoutes.post('/v1/programs', async (c) => {
     ...statements,
   ])
   const row = await db.prepare('SELECT * FROM programs WHERE id = ?').bind(id).first()
-  return c.json({ program: programJson(row ?? {}), keys } satisfies ProgramCreated, 201)
-})
+  return { program: programJson(row ?? {}), keys }
+}
 
-programRoutes.get('/v1/programs', async (c) => {
-  const { results } = await c.env.DB.prepare('SELECT * FROM programs ORDER BY created_at').all()
-  return c.json({ programs: results.map(programJson) })
-})
-
-programRoutes.post('/v1/programs/:id/keys/roll', async (c) => {
-  const id = c.req.param('id')
-  const db = c.env.DB
+/** Revokes every current key of a program and issues four new ones (shown once, like at creation). */
+export async function rollKeys(db: D1Database, id: string): Promise<Keys> {
   const exists = await db.prepare('SELECT id FROM programs WHERE id = ?').bind(id).first()
   if (!exists) throw new ApiError('not_found', 'Unknown program', 'id')
   const now = new Date().toISOString()
@@ -111,5 +107,19 @@ programRoutes.post('/v1/programs/:id/keys/roll', async (c) => {
       .bind(now, id),
     ...statements,
   ])
-  return c.json({ keys }, 201)
+  return keys
+}
+
+programRoutes.post('/v1/programs', async (c) => {
+  const body = await parseBody(c, programInput)
+  return c.json((await createProgram(c.env.DB, body)) satisfies ProgramCreated, 201)
 })
+
+programRoutes.get('/v1/programs', async (c) => {
+  const { results } = await c.env.DB.prepare('SELECT * FROM programs ORDER BY created_at').all()
+  return c.json({ programs: results.map(programJson) })
+})
+
+programRoutes.post('/v1/programs/:id/keys/roll', async (c) =>
+  c.json({ keys: await rollKeys(c.env.DB, c.req.param('id')) }, 201),
+)

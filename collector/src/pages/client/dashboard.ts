@@ -18,9 +18,11 @@ import type {
 import { emptyTotals } from '../../shared'
 import { type AffiliateRow, createAffiliateTable } from './affiliate-table'
 import { addAt, advanceMinutes, bump, type ChartData, createChart, minuteData, seriesData } from './charts'
+import { tickChecklist } from './checklist'
 import { createCommissionList } from './commission-list'
 import { byId, h, setConnection, throttle, wireCopyButtons } from './dom'
 import { connectLive } from './live'
+import { applyApplication } from './pending'
 import { addTotals, diffTotals, isZero, keepRecent, reconcileTotals } from './totals-delta'
 import { prependFeed, updateCounters } from './widgets'
 
@@ -259,6 +261,12 @@ function scheduleRedraw(): void {
 }
 
 function onLive(message: LiveMessage): void {
+  // Applications are no event of the program: only the navigation's count follows them.
+  if (message.type === 'application') {
+    applyApplication(message)
+    return
+  }
+  tickChecklist(message)
   liveTotals = message.totals
   updateCounters(message.totals, currency)
   const delta = baseline ? diffTotals(message.totals, baseline) : undefined

@@ -1,0 +1,100 @@
+/**
+ * The dashboard's Programs page and its actions (session cookie; CSRF token and same origin on
+ * every post): create a program through the same validation and code as the admin API's
+ * `POST /v1/programs`, and issue a program's keys anew. Both answer with the page itself, the only
+ * place the new keys are ever shown.
+ */
+import { type Context, Hono } from 'hono'
+import { pendingApplications } from '../join/applications'
+import { publicOrigin } from '../lib/env'
+import { ApiError } from '../lib/errors'
+import { programInput } from '../lib/schemas'
+import { requireCsrf, requireSession, type SessionEnv } from '../lib/session'
+import { parseWith } from '../lib/validate'
+import { programJson } from '../program/data'
+import { createProgram, rollKeys } from '../routes/programs'
+import type { ProgramCreated } from '../shared'
+import { checklistState } from './checklist'
+import { type ProgramRow, ProgramsPage, type ProgramsPageProps } from './programs-page'
+
+export const programDashboardRoutes = new Hono<SessionEnv>()
+
+programDashboardRoutes.use('/dashboard/programs', requireSession('page'), requireCsrf)
+programDashboardRoutes.use('/dashboard/programs/*', requireSession('page'), requireCsrf)
+
+async function page(
+  c: Context<SessionEnv>,
+  opts: {
+    created?: ProgramsPageProps['created']
+    values?: Record<string, string>
+    errors?: Record<string, string>
+    status?: 200 | 201 | 400
+  } = {},
+) {
+  const { results } = await c.env.DB.prepare(
+    'SELECT id, name, currency, created_at FROM programs ORDER BY created_at',
+  ).all<Omit<ProgramRow, 'checklist'>>()
+  // A deployment has a handful of programs: one hub call and one small query each.
+  const programs = await Promise.all(
+    results.map(async (r) => ({ ...r, checklist: await checklistState(c.env, r.id) })),
+  )
+  const current =
+    opts.created?.program.id ?? programs.find((p) => p.id === c.req.query('program'))?.id ?? programs[0]?.id
+  const pending = current ? await pendingApplications(c.env.DB, current) : undefined
+  return c.html(
+    <ProgramsPage
+      csrf={c.get('csrf')}
+      origin={publicOrigin(c.env, c.req.url)}
+      programs={programs}
+      programId={current ?? null}
+      {...(pending === undefined ? {} : { pending })}
+      created={opts.created ?? null}
+      values={opts.values ?? { currency: 'USD', commission_percent: '30' }}
+      errors={opts.errors ?? {}}
+    />,
+    opts.status ?? 200,
+  )
+}
+
+programDashboardRoutes.get('/dashboard/programs', (c) => page(c))
+
+/** The form's fields as a `POST /v1/programs` body; empty optional fields are left out. */
+function bodyFromForm(form: Record<string, string>): Record<string, unknown> {
+  const body: Record<string, unknown> = { name: (form.name ?? '').trim() }
+  const currency = (form.currency ?? '').trim().toUpperCase()
+  if (currency) body.currency = currency
+  const landing = (form.landing_url ?? '').trim()
+  if (landing) body.landing_url = landing
+  const percent = (form.commission_percent ?? '').trim()
+  if (percent) body.commission = { type: 'percent', percent: Number(percent) }
+  return body
+}
+
+function formField(field: string | undefined): string {
+  if (!field) return '_form'
+  if (field.startsWith('commission')) return 'commission_percent'
+  return ['name', 'currency', 'landing_url'].includes(field) ? field : '_form'
+}
+
+programDashboardRoutes.post('/dashboard/programs', async (c) => {
+  const raw = await c.req.parseBody()
+  const form: Record<string, string> = {}
+  for (const [k, v] of Object.entries(raw)) if (typeof v === 'string' && k !== '_csrf') form[k] = v
+  let created: ProgramCreated
+  try {
+    created = await createProgram(c.env.DB, parseWith(programInput, bodyFromForm(form)))
+  } catch (err) {
+    if (!(err instanceof ApiError) || err.status >= 500) throw err
+    return page(c, { values: form, errors: { [formField(err.field)]: err.message }, status: 400 })
+  }
+  const checklist = await checklistState(c.env, created.program.id)
+  return page(c, { created: { ...created, checklist }, status: 201 })
+})
+
+programDashboardRoutes.post('/dashboard/programs/:id/keys', async (c) => {
+  const id = c.req.param('id')
+  const keys = await rollKeys(c.env.DB, id)
+  const row = await c.env.DB.prepare('SELECT * FROM programs WHERE id = ?').bind(id).first()
+  const program = programJson(row ?? {})
+  return page(c, { created: { program, keys, rolled: true, checklist: await checklistState(c.env, id) } })
+})

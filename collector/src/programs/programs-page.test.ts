@@ -1,0 +1,125 @@
+/**
+ * The dashboard's Programs page in the Workers runtime: a founder creates a program with the
+ * form and gets its keys once with the snippets filled in; a refused field is named next to it;
+ * the first-run checklist starts from what the program already has; and the overview shows the
+ * checklist until it is done.
+ */
+import { describe, expect, it } from 'vitest'
+import { fetchPage, postForm, signIn } from '../../test/dashboard-session'
+import { BROWSER_UA, call, clickId, createAffiliate, createProgram } from '../../test/helpers'
+
+const stepDone = (html: string, step: string) => new RegExp(`data-step="${step}" data-done="true"`).test(html)
+
+describe('dashboard programs page', () => {
+  it('creates a program from the form and shows its four keys once, in the snippets too', async () => {
+    const session = await signIn()
+    const created = await postForm(session, '/dashboard/programs', {
+      name: 'Form Made',
+      currency: 'eur',
+      landing_url: 'https://formmade.example/pricing',
+      commission_percent: '25',
+    })
+    expect(created.status).toBe(201)
+    const pk = /id="key-publishable" class="link-url" readonly="" value="(pk_live_[^"]+)"/.exec(
+      created.text,
+    )?.[1]
+    const sk = /id="key-secret" class="link-url" readonly="" value="(sk_live_[^"]+)"/.exec(created.text)?.[1]
+    expect(pk).toBeTruthy()
+    expect(sk).toBeTruthy()
+    expect(created.text).toContain('shown once and cannot be shown again')
+    expect(created.text).toContain(`data-key=&quot;${pk}&quot;`)
+    expect(created.text).toContain(`REFLINE_SECRET_KEY=${sk}`)
+    expect(created.text).toContain('http://collector.test/r.js')
+    expect(created.text).toMatch(/data-step="script" data-done="false"/)
+
+    // The keys work: the program is the one the form described.
+    const program = (await call('GET', '/v1/program', { token: sk })).body.program
+    expect(program).toMatchObject({
+      name: 'Form Made',
+      currency: 'EUR',
+      landing_url: 'https://formmade.example/pricing',
+      commission: { type: 'percent', percent: 25 },
+    })
+    // Shown once: the page never shows them again.
+    const later = await fetchPage(`/dashboard/programs?program=${program.id}`, {
+      headers: { cookie: session.cookie },
+    })
+    expect(later.status).toBe(200)
+    expect(later.text).toContain('Form Made')
+    expect(later.text).not.toContain(sk ?? 'missing')
+    expect(later.text).not.toContain(pk ?? 'missing')
+  })
+
+  it('names a refused field next to it, keeps what was typed and creates nothing', async () => {
+    const session = await signIn()
+    const before = (await call('GET', '/v1/programs', { token: 'test-admin-token' })).body.programs.length
+    const refused = await postForm(session, '/dashboard/programs', {
+      name: 'Bad Rate',
+      currency: 'USD',
+      commission_percent: '140',
+    })
+    expect(refused.status).toBe(400)
+    expect(refused.text).toMatch(/id="pe-commission_percent"[^>]*>[^<]*commission\.percent/)
+    expect(refused.text).toContain('value="Bad Rate"')
+    const noName = await postForm(session, '/dashboard/programs', { name: '', currency: 'USD' })
+    expect(noName.status).toBe(400)
+    expect(noName.text).toMatch(/id="pe-name"/)
+    expect((await call('GET', '/v1/programs', { token: 'test-admin-token' })).body.programs.length).toBe(
+      before,
+    )
+    // Without the CSRF token nothing is created.
+    const forged = await postForm(session, '/dashboard/programs', { name: 'Forged' }, { csrf: false })
+    expect(forged.status).toBe(403)
+    expect((await call('GET', '/v1/programs', { token: 'test-admin-token' })).body.programs.length).toBe(
+      before,
+    )
+  })
+
+  it('ticks the checklist from what the program already has, and the overview shows it until done', async () => {
+    const { program, keys } = await createProgram({ name: 'Half Way' })
+    const aff = await createAffiliate(keys.secret)
+    const session = await signIn()
+    const overview = () =>
+      fetchPage(`/dashboard?program=${program.id}`, { headers: { cookie: session.cookie } })
+    let page = await overview()
+    expect(page.text).toContain('id="checklist"')
+    expect(stepDone(page.text, 'click')).toBe(false)
+
+    const click = await call('POST', '/v1/clicks', {
+      raw: JSON.stringify({
+        key: keys.publishable,
+        click_id: clickId(),
+        ref: aff.code,
+        url: 'https://halfway.example/',
+      }),
+      headers: { 'content-type': 'text/plain', 'user-agent': BROWSER_UA },
+    })
+    expect(click.status).toBe(202)
+    await call('POST', '/v1/signups', {
+      token: keys.secret,
+      body: { customer_id: 'cus_half', ref: aff.code },
+    })
+    page = await overview()
+    expect(stepDone(page.text, 'click')).toBe(true)
+    expect(stepDone(page.text, 'signup')).toBe(true)
+    expect(stepDone(page.text, 'conversion')).toBe(false)
+
+    // The script's click reaches D1 with the hub's next flush (within about a second).
+    for (let i = 0; i < 50 && !stepDone(page.text, 'script'); i++) {
+      await new Promise((r) => setTimeout(r, 100))
+      page = await overview()
+    }
+    expect(stepDone(page.text, 'script')).toBe(true)
+    const programs = await fetchPage('/dashboard/programs', { headers: { cookie: session.cookie } })
+    expect(programs.text).toMatch(new RegExp(`data-program="${program.id}"[\\s\\S]*?<td>3 of 4</td>`))
+
+    await call('POST', '/v1/conversions', {
+      token: keys.secret,
+      body: { event_id: 'inv_half', customer_id: 'cus_half', amount: 1000, currency: 'USD' },
+    })
+    page = await overview()
+    expect(page.text).not.toContain('id="checklist"')
+    const done = await fetchPage('/dashboard/programs', { headers: { cookie: session.cookie } })
+    expect(done.text).toMatch(new RegExp(`data-program="${program.id}"[\\s\\S]*?<td>Done</td>`))
+  })
+})
