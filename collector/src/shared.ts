@@ -101,13 +101,40 @@ export interface JoinSettings {
   terms_url: string | null
 }
 
+/**
+ * The thresholds of the fraud rules and of the tracking-health alerts (docs/fraud.md,
+ * docs/alerts.md). `PATCH /v1/program` takes any part of it; absent parts keep their values.
+ */
 export interface FraudSettings {
   /** More than `max_clicks` clicks from one IP hash for one affiliate within `window_minutes` raise an alert. */
   click_flood: { max_clicks: number; window_minutes: number }
+  /** A conversion more than `factor` × the median of the program's recent amounts (same currency), once `min_samples` are known. */
+  amount_outlier: { factor: number; min_samples: number }
+  /** More than `max_conversions` from one affiliate within `window_minutes`. */
+  conversion_burst: { max_conversions: number; window_minutes: number }
+  /** Clicks from these addresses or CIDR ranges (v4 or v6) are not counted; checked before hashing. */
+  ip_blocklist: string[]
+  /** No click for `hours` in a program that had at least `min_clicks_7d` in the 7 days before; `hours: 0` turns it off. */
+  tracking_gap: { hours: number; min_clicks_7d: number }
+  /** More than `max_share` (0–1) of the last `window_hours`' conversions credited to nobody, once there are `min_conversions`. */
+  unattributed_share: { max_share: number; min_conversions: number; window_hours: number }
+  /** At least `min_refunds` refunds within `window_hours` that are more than `max_share` (0–1) of that window's conversions. */
+  refund_spike: { min_refunds: number; max_share: number; window_hours: number }
+  /** An outgoing webhook endpoint whose delivery failed `failures` attempts in a row, or was disabled. */
+  webhook_failing: { failures: number }
 }
 
 /** The thresholds a program has until it sets its own. */
-export const DEFAULT_FRAUD: FraudSettings = { click_flood: { max_clicks: 30, window_minutes: 60 } }
+export const DEFAULT_FRAUD: FraudSettings = {
+  click_flood: { max_clicks: 30, window_minutes: 60 },
+  amount_outlier: { factor: 10, min_samples: 5 },
+  conversion_burst: { max_conversions: 10, window_minutes: 10 },
+  ip_blocklist: [],
+  tracking_gap: { hours: 24, min_clicks_7d: 50 },
+  unattributed_share: { max_share: 0.9, min_conversions: 20, window_hours: 24 },
+  refund_spike: { min_refunds: 5, max_share: 0.3, window_hours: 24 },
+  webhook_failing: { failures: 3 },
+}
 
 export interface Program extends ProgramSettings {
   id: string

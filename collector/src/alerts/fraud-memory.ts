@@ -27,6 +27,8 @@ CREATE TABLE IF NOT EXISTS alert_keys (key TEXT PRIMARY KEY, at INTEGER NOT NULL
 CREATE TABLE IF NOT EXISTS health_origins (
   mode TEXT NOT NULL, origin TEXT NOT NULL, last_at INTEGER NOT NULL, clicks INTEGER NOT NULL,
   PRIMARY KEY (mode, origin));
+CREATE TABLE IF NOT EXISTS health_events (mode TEXT NOT NULL, kind TEXT NOT NULL, at INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS health_events_at ON health_events (mode, at);
 CREATE TABLE IF NOT EXISTS health_counts (
   mode TEXT NOT NULL, name TEXT NOT NULL, n INTEGER NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (mode, name));
 `
@@ -38,6 +40,12 @@ const ORIGINS_PER_MODE = 50
 const CLICK_FLAG_TTL_MS = 400 * 86_400_000
 const ALERT_KEY_TTL_MS = 7 * 86_400_000
 const CONVERSION_TIMES_TTL_MS = 86_400_000
+/** The longest window a health threshold may have (720 hours), and at most this many events kept. */
+const HEALTH_EVENTS_TTL_MS = 30 * 86_400_000
+const HEALTH_EVENTS_MAX = 50_000
+
+/** What the unattributed-share and refund-spike rules count. */
+export type HealthEventKind = 'attributed' | 'unattributed' | 'refund'
 
 export interface HealthMemory {
   last_click_at: string | null
@@ -208,6 +216,56 @@ export class FraudMemory {
       )
     }
     this.sql.exec('DELETE FROM fraud_conversions WHERE at < ?', at - CONVERSION_TIMES_TTL_MS)
+  }
+
+  /** A committed conversion (attributed or not) or refund, for the window rules of tracking health. */
+  noteHealthEvent(mode: Mode, kind: HealthEventKind, at: number): void {
+    this.sql.exec('INSERT INTO health_events (mode, kind, at) VALUES (?, ?, ?)', mode, kind, at)
+    this.sql.exec('DELETE FROM health_events WHERE at < ?', at - HEALTH_EVENTS_TTL_MS)
+    this.sql.exec(
+      `DELETE FROM health_events WHERE rowid IN (
+         SELECT rowid FROM health_events WHERE mode = ? ORDER BY at DESC LIMIT -1 OFFSET ?)`,
+      mode,
+      HEALTH_EVENTS_MAX,
+    )
+  }
+
+  /** Conversions (and how many were credited to nobody) and refunds since `since`. */
+  healthEventsSince(
+    mode: Mode,
+    since: number,
+  ): { conversions: number; unattributed: number; refunds: number } {
+    const rows = this.sql
+      .exec<{ kind: HealthEventKind; n: number }>(
+        'SELECT kind, COUNT(*) AS n FROM health_events WHERE mode = ? AND at >= ? GROUP BY kind',
+        mode,
+        since,
+      )
+      .toArray()
+    const n = (k: HealthEventKind) => rows.find((r) => r.kind === k)?.n ?? 0
+    return {
+      conversions: n('attributed') + n('unattributed'),
+      unattributed: n('unattributed'),
+      refunds: n('refund'),
+    }
+  }
+
+  /** The time of the mode's last countable click, or null before the first. */
+  lastCountableClickAt(mode: Mode): number | null {
+    return this.sql.exec<{ at: number | null }>('SELECT MAX(at) AS at FROM clicks WHERE mode = ?', mode).one()
+      .at
+  }
+
+  /** Countable clicks of the mode between `from` and `to` (the hub's own click table). */
+  clicksBetween(mode: Mode, from: number, to: number): number {
+    return this.sql
+      .exec<{ n: number }>(
+        'SELECT COUNT(*) AS n FROM clicks WHERE mode = ? AND at >= ? AND at <= ?',
+        mode,
+        from,
+        to,
+      )
+      .one().n
   }
 
   alertRaised(key: string): boolean {

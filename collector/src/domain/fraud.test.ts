@@ -10,11 +10,17 @@ import {
   isConversionBurst,
   isDisposableEmail,
   isDuplicateCustomer,
+  isRefundSpike,
   isSelfReferral,
+  isTrackingGap,
+  isUnattributedShareHigh,
   isValidBlocklistEntry,
+  isWebhookFailing,
   median,
   paidClickIds,
   reasonText,
+  trackingGapDueAt,
+  windowBucket,
 } from './fraud'
 
 describe('fraud thresholds', () => {
@@ -128,5 +134,39 @@ describe('reason text', () => {
   it('lists the reasons in a fixed order, once each', () => {
     expect(reasonText(['click_flood', 'self_referral', 'click_flood'])).toBe('self_referral,click_flood')
     expect(reasonText([])).toBeNull()
+  })
+})
+
+describe('tracking health rules', () => {
+  const H = 3_600_000
+  it('finds a tracking gap only in a busy program, from the hour it is due', () => {
+    const t = { hours: 24, min_clicks_7d: 50 }
+    expect(isTrackingGap(0, 50, 24 * H - 1, t)).toBe(false)
+    expect(isTrackingGap(0, 50, 24 * H, t)).toBe(true)
+    expect(isTrackingGap(0, 49, 48 * H, t)).toBe(false)
+    expect(isTrackingGap(null, 500, 48 * H, t)).toBe(false)
+    expect(isTrackingGap(0, 500, 48 * H, { ...t, hours: 0 })).toBe(false)
+    expect(trackingGapDueAt(1_000, t)).toBe(1_000 + 24 * H)
+    expect(trackingGapDueAt(1_000, { ...t, hours: 0 })).toBeNull()
+  })
+  it('counts the unattributed share and refund spikes at their edges', () => {
+    const u = { max_share: 0.5, min_conversions: 4, window_hours: 24 }
+    expect(isUnattributedShareHigh({ conversions: 3, unattributed: 3 }, u)).toBe(false)
+    expect(isUnattributedShareHigh({ conversions: 4, unattributed: 2 }, u)).toBe(false)
+    expect(isUnattributedShareHigh({ conversions: 4, unattributed: 3 }, u)).toBe(true)
+    const r = { min_refunds: 2, max_share: 0.5, window_hours: 24 }
+    expect(isRefundSpike({ conversions: 0, refunds: 1 }, r)).toBe(false)
+    expect(isRefundSpike({ conversions: 4, refunds: 2 }, r)).toBe(false)
+    expect(isRefundSpike({ conversions: 4, refunds: 3 }, r)).toBe(true)
+    expect(isRefundSpike({ conversions: 0, refunds: 2 }, r)).toBe(true)
+  })
+  it('alerts on a failing webhook at the threshold, or when given up or disabled', () => {
+    const t = { failures: 3 }
+    expect(isWebhookFailing({ attempts: 2, given_up: false, disabled: false }, t)).toBe(false)
+    expect(isWebhookFailing({ attempts: 3, given_up: false, disabled: false }, t)).toBe(true)
+    expect(isWebhookFailing({ attempts: 1, given_up: true, disabled: false }, t)).toBe(true)
+    expect(isWebhookFailing({ attempts: 1, given_up: false, disabled: true }, t)).toBe(true)
+    expect(windowBucket(24 * H - 1, 24)).toBe(0)
+    expect(windowBucket(24 * H, 24)).toBe(1)
   })
 })

@@ -19,31 +19,29 @@ export const FRAUD_REASONS = [
 export type FraudReason = (typeof FRAUD_REASONS)[number]
 
 /** Every threshold the rules use, with the program's own values over the defaults. */
-export interface FraudThresholds {
-  click_flood: { max_clicks: number; window_minutes: number }
-  /** A conversion more than `factor` × the running median of the program's amounts (same currency). */
-  amount_outlier: { factor: number; min_samples: number }
-  /** More than `max_conversions` from one affiliate within `window_minutes`. */
-  conversion_burst: { max_conversions: number; window_minutes: number }
-  /** Clicks from these addresses or CIDR ranges are not counted (checked before hashing). */
-  ip_blocklist: string[]
-}
+export type FraudThresholds = FraudSettings
 
-export const DEFAULT_THRESHOLDS: FraudThresholds = {
-  click_flood: DEFAULT_FRAUD.click_flood,
-  amount_outlier: { factor: 10, min_samples: 5 },
-  conversion_burst: { max_conversions: 10, window_minutes: 10 },
-  ip_blocklist: [],
-}
+export const DEFAULT_THRESHOLDS: FraudThresholds = DEFAULT_FRAUD
 
-/** The program's thresholds: stored values over the defaults, so a new threshold has a value at once. */
-export function fraudThresholds(settings: Partial<FraudSettings> | undefined | null): FraudThresholds {
-  const s = (settings ?? {}) as Partial<FraudThresholds>
+/**
+ * The program's thresholds: stored values over the defaults, part by part, so a threshold added
+ * later has a value in programs stored before it.
+ */
+export function fraudThresholds(settings: unknown): FraudThresholds {
+  const s = (settings && typeof settings === 'object' ? settings : {}) as Partial<FraudThresholds>
+  const part = <K extends Exclude<keyof FraudThresholds, 'ip_blocklist'>>(k: K): FraudThresholds[K] => {
+    const stored = s[k] && typeof s[k] === 'object' ? Object.entries(s[k]) : []
+    return { ...DEFAULT_FRAUD[k], ...Object.fromEntries(stored.filter(([, v]) => typeof v === 'number')) }
+  }
   return {
-    click_flood: { ...DEFAULT_THRESHOLDS.click_flood, ...s.click_flood },
-    amount_outlier: { ...DEFAULT_THRESHOLDS.amount_outlier, ...s.amount_outlier },
-    conversion_burst: { ...DEFAULT_THRESHOLDS.conversion_burst, ...s.conversion_burst },
-    ip_blocklist: Array.isArray(s.ip_blocklist) ? s.ip_blocklist : [],
+    click_flood: part('click_flood'),
+    amount_outlier: part('amount_outlier'),
+    conversion_burst: part('conversion_burst'),
+    ip_blocklist: Array.isArray(s.ip_blocklist) ? s.ip_blocklist.filter((e) => typeof e === 'string') : [],
+    tracking_gap: part('tracking_gap'),
+    unattributed_share: part('unattributed_share'),
+    refund_spike: part('refund_spike'),
+    webhook_failing: part('webhook_failing'),
   }
 }
 
@@ -271,4 +269,57 @@ export function reasonText(reasons: Iterable<FraudReason>): string | null {
   const set = new Set(reasons)
   const list = FRAUD_REASONS.filter((r) => set.has(r))
   return list.length ? list.join(',') : null
+}
+
+// --- tracking health ----------------------------------------------------------------------------
+
+/**
+ * A tracking gap: no click for `hours` in a program that had at least `min_clicks_7d` clicks in
+ * the 7 days before its last one (a quiet program is not broken). `hours: 0` turns it off.
+ */
+export function isTrackingGap(
+  lastClickAt: number | null,
+  clicksInWeekBefore: number,
+  now: number,
+  t: FraudThresholds['tracking_gap'],
+): boolean {
+  if (t.hours <= 0 || lastClickAt === null) return false
+  return clicksInWeekBefore >= t.min_clicks_7d && now - lastClickAt >= t.hours * 3_600_000
+}
+
+/** When the gap check of a program whose last click was at `lastClickAt` is due; null when off. */
+export function trackingGapDueAt(
+  lastClickAt: number | null,
+  t: FraudThresholds['tracking_gap'],
+): number | null {
+  return t.hours > 0 && lastClickAt !== null ? lastClickAt + t.hours * 3_600_000 : null
+}
+
+/** Too many of the window's conversions credited to nobody: is the script installed on every page? */
+export function isUnattributedShareHigh(
+  n: { conversions: number; unattributed: number },
+  t: FraudThresholds['unattributed_share'],
+): boolean {
+  return n.conversions >= t.min_conversions && n.unattributed > t.max_share * n.conversions
+}
+
+/** At least `min_refunds` refunds in the window, and more than `max_share` of its conversions. */
+export function isRefundSpike(
+  n: { conversions: number; refunds: number },
+  t: FraudThresholds['refund_spike'],
+): boolean {
+  return n.refunds >= t.min_refunds && n.refunds > t.max_share * n.conversions
+}
+
+/** A delivery failing its `failures`-th attempt (or given up, or its endpoint disabled) alerts. */
+export function isWebhookFailing(
+  d: { attempts: number; given_up: boolean; disabled: boolean },
+  t: FraudThresholds['webhook_failing'],
+): boolean {
+  return d.disabled || d.given_up || d.attempts >= t.failures
+}
+
+/** Alerts of one situation are raised once per window: its number since the epoch. */
+export function windowBucket(at: number, hours: number): number {
+  return Math.floor(at / (Math.max(1, hours) * 3_600_000))
 }

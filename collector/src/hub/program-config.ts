@@ -3,14 +3,14 @@
  * memory until a route that changes them calls `ProgramHub.invalidate()`.
  */
 import { activePromotion, type CommissionPlan, chooseRule } from '../domain/commissions'
-import {
-  type AffiliateStatus,
-  type CommissionRule,
-  DEFAULT_FRAUD,
-  type FraudSettings,
-  type Mode,
-  type ProgramSettings,
-  type SignupReward,
+import { fraudThresholds } from '../domain/fraud'
+import type {
+  AffiliateStatus,
+  CommissionRule,
+  FraudSettings,
+  Mode,
+  ProgramSettings,
+  SignupReward,
 } from '../shared'
 
 export interface HubAffiliate {
@@ -58,8 +58,7 @@ interface ProgramRow {
 
 /** Stored thresholds over the defaults, so a threshold added later has a value in old programs. */
 function fraudSettings(json: string | undefined): FraudSettings {
-  const stored = JSON.parse(json ?? '{}') as Partial<FraudSettings>
-  return { click_flood: { ...DEFAULT_FRAUD.click_flood, ...stored.click_flood } }
+  return fraudThresholds(JSON.parse(json ?? '{}'))
 }
 
 export function programSettings(row: ProgramRow): ProgramSettings {

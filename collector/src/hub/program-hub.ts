@@ -13,6 +13,14 @@
  */
 import { DurableObject } from 'cloudflare:workers'
 import { FraudMemory, type HealthMemory } from '../alerts/fraud-memory'
+import {
+  afterConversion,
+  afterRefund,
+  stripeSignatureFailed,
+  trackingGap,
+  type WebhookFailure,
+  webhookFailing,
+} from '../alerts/health-check'
 import { alertParts } from '../alerts/plan'
 import type { Alert, AlertInput } from '../alerts/types'
 import { BULK_APPROVE_BATCH, pendingForApproval } from '../commissions/data'
@@ -140,6 +148,9 @@ export class ProgramHub extends DurableObject<Env> {
       const at = input.occurred_at ? Date.parse(input.occurred_at) : ctx.now
       const affiliateId = result.body.conversion.affiliate?.id ?? null
       this.fraud.recordConversion(ctx.mode, input.currency, input.amount, affiliateId, at)
+      await this.raiseHealthAlerts(ctx, (program) =>
+        afterConversion(this.fraud, program, ctx.mode, ctx.now, affiliateId !== null),
+      )
     }
     return result
   }
@@ -182,10 +193,44 @@ export class ProgramHub extends DurableObject<Env> {
     return { ...this.fraud.health(mode), ...this.health() }
   }
 
-  recordRefund(ctx: EventContext, input: RefundBody) {
-    return this.runEvent('refund', ctx, input.event_id, input, (program) =>
+  async recordRefund(ctx: EventContext, input: RefundBody) {
+    const result = await this.runEvent('refund', ctx, input.event_id, input, (program) =>
       planRefund(this.env.DB, program, ctx, input),
     )
+    if (result.ok && !result.replayed)
+      await this.raiseHealthAlerts(ctx, (program) => afterRefund(this.fraud, program, ctx.mode, ctx.now))
+    return result
+  }
+
+  /**
+   * Runs a tracking-health rule after an event was committed and raises what it finds. Advisory:
+   * an alert that cannot be raised is logged, never turned into the event's failure.
+   */
+  private async raiseHealthAlerts(
+    ctx: EventContext,
+    rule: (program: HubProgram) => AlertInput[],
+  ): Promise<void> {
+    try {
+      const program = await this.loadProgram(ctx.programId)
+      const alerts = program ? rule(program) : []
+      if (alerts.length) await this.raiseAlerts(ctx, alerts)
+    } catch (err) {
+      console.error('ProgramHub health alert failed', ctx.programId, err)
+    }
+  }
+
+  /** A webhook delivery of the program failed again (the dispatcher reports each failure). */
+  async noteWebhookFailure(programId: string, mode: Mode, failure: WebhookFailure): Promise<void> {
+    const now = Date.now()
+    await this.raiseHealthAlerts({ programId, mode, now }, (program) =>
+      webhookFailing(program, mode, now, failure),
+    )
+  }
+
+  /** A Stripe delivery for the program was refused because its signature did not verify. */
+  async noteStripeSignatureFailure(programId: string, mode: Mode, message: string): Promise<void> {
+    const now = Date.now()
+    await this.raiseHealthAlerts({ programId, mode, now }, () => stripeSignatureFailed(mode, now, message))
   }
 
   /** Live totals of the program (or one affiliate) in one mode. */
@@ -575,16 +620,34 @@ export class ProgramHub extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
+    let gapCheckAt: number | null = null
     try {
       if (this.store.pendingEvents().length) await this.serial(() => this.resolvePending())
       await this.flush(FLUSH_BATCHES_PER_ALARM)
       this.store.pruneClicks(Date.now() - CLICK_RETENTION_MS)
+      gapCheckAt = await this.checkTrackingGap()
     } catch (err) {
       console.error('ProgramHub alarm failed', this.ctx.id.toString(), err)
       await this.ctx.storage.setAlarm(Date.now() + 5 * FLUSH_INTERVAL_MS)
       return
     }
     if (this.store.outboxSize() > 0) await this.ctx.storage.setAlarm(Date.now() + FLUSH_INTERVAL_MS)
+    else if (gapCheckAt !== null) await this.ctx.storage.setAlarm(gapCheckAt)
+  }
+
+  /**
+   * The tracking-gap rule (live mode), run by the alarm: raises the alert once the gap has come,
+   * else answers when to look again. Each click's flush alarm ends by setting that time, so a
+   * program that goes quiet is checked when its gap is due, with no cron.
+   */
+  private async checkTrackingGap(): Promise<number | null> {
+    const programId = this.store.getMeta('program_id')
+    const program = programId ? await this.loadProgram(programId) : null
+    if (!programId || !program) return null
+    const now = Date.now()
+    const gap = trackingGap(this.fraud, program, now)
+    if (gap.alerts.length) await this.raiseAlerts({ programId, mode: 'live', now }, gap.alerts)
+    return gap.checkAt
   }
 
   // --- Stripe disputes (planned in collector/src/stripe/dispute-plan.ts) ------------------------

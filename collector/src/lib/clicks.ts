@@ -9,6 +9,7 @@ import type { ClickResult, Mode } from '../shared'
 import { randomToken } from './crypto'
 import { type AppEnv, hubFor } from './env'
 import { ApiError } from './errors'
+import { isBlockedAddress } from './ip-blocklist'
 import { hashIp } from './ip-hash'
 
 export interface RecordClickOptions {
@@ -42,7 +43,10 @@ export async function recordClick(c: Context<AppEnv>, o: RecordClickOptions): Pr
   const now = Date.now()
   const ip = c.req.header('cf-connecting-ip') ?? c.req.header('x-real-ip') ?? '0.0.0.0'
   const ua = c.req.header('user-agent') ?? ''
-  const ipHash = await hashIp(c.env, o.programId, ip, ua, now)
+  const [ipHash, blocked] = await Promise.all([
+    hashIp(c.env, o.programId, ip, ua, now),
+    isBlockedAddress(c.env, o.programId, ip),
+  ])
   const result = (await hubFor(c.env, o.programId).recordClick(o.programId, {
     mode: o.mode,
     clickId: o.clickId ?? newClickId(),
@@ -53,6 +57,7 @@ export async function recordClick(c: Context<AppEnv>, o: RecordClickOptions): Pr
     sub: o.sub,
     ipHash,
     countable: isCountable(c.req.raw),
+    blocked,
     source: o.source,
     at: now,
   })) as HubResult

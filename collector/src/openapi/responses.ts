@@ -55,9 +55,26 @@ export const program = z.object({
   slug: z.string().nullable().describe('The join page is /join/<slug>'),
   join: z.object({ enabled: z.boolean(), auto_approve: z.boolean(), terms_url: z.string().nullable() }),
   paid_traffic: z.enum(['allowed', 'forbidden']),
-  fraud: z.object({
-    click_flood: z.object({ max_clicks: z.number().int(), window_minutes: z.number().int() }),
-  }),
+  fraud: z
+    .object({
+      click_flood: z.object({ max_clicks: z.number().int(), window_minutes: z.number().int() }),
+      amount_outlier: z.object({ factor: z.number(), min_samples: z.number().int() }),
+      conversion_burst: z.object({ max_conversions: z.number().int(), window_minutes: z.number().int() }),
+      ip_blocklist: z.array(z.string()).describe('Addresses and CIDR ranges whose clicks are not counted'),
+      tracking_gap: z.object({ hours: z.number().int(), min_clicks_7d: z.number().int() }),
+      unattributed_share: z.object({
+        max_share: z.number(),
+        min_conversions: z.number().int(),
+        window_hours: z.number().int(),
+      }),
+      refund_spike: z.object({
+        min_refunds: z.number().int(),
+        max_share: z.number(),
+        window_hours: z.number().int(),
+      }),
+      webhook_failing: z.object({ failures: z.number().int() }),
+    })
+    .describe('Fraud-rule and tracking-health thresholds (docs/fraud.md, docs/alerts.md)'),
   created_at: iso,
 })
 fits<Fits<Program, typeof program>>()

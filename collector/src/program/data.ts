@@ -6,10 +6,12 @@ import { eq } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/d1'
 import { assertPromotionAffiliates } from '../commissions/data'
 import { programs } from '../db/schema'
+import { fraudThresholds } from '../domain/fraud'
 import { isUniqueViolation } from '../hub/d1-writes'
 import { programSettings } from '../hub/program-config'
 import { type Env, hubFor } from '../lib/env'
 import { ApiError } from '../lib/errors'
+import { forgetBlocklist } from '../lib/ip-blocklist'
 import type { Program, ProgramSettings } from '../shared'
 import type { ProgramPatch } from './input'
 
@@ -70,8 +72,14 @@ function columnsOf(patch: ProgramPatch, current: ProgramSettings): ProgramColumn
         set.paidTraffic = value
         break
       case 'fraud': {
-        const flood = (value as NonNullable<ProgramPatch['fraud']>).click_flood
-        set.fraud = JSON.stringify({ click_flood: { ...current.fraud.click_flood, ...flood } })
+        // Part by part over what the program has: a patch of one threshold keeps the others.
+        const patch = value as NonNullable<ProgramPatch['fraud']>
+        const next: Record<string, unknown> = { ...current.fraud }
+        for (const [part, v] of Object.entries(patch)) {
+          if (v === undefined) continue
+          next[part] = Array.isArray(v) ? v : { ...(next[part] as object), ...v }
+        }
+        set.fraud = JSON.stringify(fraudThresholds(next))
         break
       }
       case 'allowed_origins':
@@ -114,5 +122,6 @@ export async function updateProgram(env: Env, id: string, patch: ProgramPatch): 
     throw err
   }
   await hubFor(env, id).invalidate()
+  forgetBlocklist(id)
   return (await readProgram(env.DB, id)) ?? current
 }

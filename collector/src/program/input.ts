@@ -4,6 +4,7 @@
  * unchanged — plus the settings only a running program has: slug, join page, paid traffic, fraud.
  */
 import { z } from 'zod'
+import { isValidBlocklistEntry } from '../domain/fraud'
 import { programInput } from '../lib/schemas'
 
 type CreateShape = typeof programInput.shape
@@ -40,18 +41,72 @@ export const joinInput = z.strictObject({
   terms_url: termsUrl.nullable().optional(),
 })
 
+const whole = (what: string, min: number, max: number) =>
+  z
+    .number({ error: `must be a whole number${what}` })
+    .int(`must be a whole number${what}`)
+    .min(min, `must be at least ${min}`)
+    .max(max, `must be at most ${max}`)
+    .optional()
+const share = z
+  .number({ error: 'must be a number from 0 to 1' })
+  .min(0, 'must be a number from 0 to 1')
+  .max(1, 'must be a number from 0 to 1')
+  .optional()
+
+/** The fraud and tracking-health thresholds (`FraudSettings` in shared.ts); each part optional. */
 export const fraudInput = z.strictObject({
   click_flood: z
+    .strictObject({ max_clicks: whole('', 1, 100_000), window_minutes: whole(' of minutes', 1, 1440) })
+    .optional(),
+  amount_outlier: z
     .strictObject({
-      max_clicks: z.number({ error: 'must be a whole number' }).int().min(1).max(100_000).optional(),
-      window_minutes: z
-        .number({ error: 'must be a whole number of minutes' })
-        .int()
-        .min(1)
-        .max(1440)
+      factor: z
+        .number({ error: 'must be a number' })
+        .min(1.5, 'must be at least 1.5')
+        .max(1000, 'must be at most 1000')
         .optional(),
+      min_samples: whole('', 1, 200),
     })
     .optional(),
+  conversion_burst: z
+    .strictObject({
+      max_conversions: whole('', 1, 100_000),
+      window_minutes: whole(' of minutes', 1, 1440),
+    })
+    .optional(),
+  ip_blocklist: z
+    .array(
+      z
+        .string({ error: 'must be an address or CIDR range' })
+        .trim()
+        .max(64)
+        .refine(isValidBlocklistEntry, 'must be an IPv4 or IPv6 address or CIDR range, like 203.0.113.0/24'),
+      { error: 'must be a list of addresses or CIDR ranges' },
+    )
+    .max(500, 'must have at most 500 entries')
+    .optional(),
+  tracking_gap: z
+    .strictObject({
+      hours: whole(' of hours (0 turns it off)', 0, 720),
+      min_clicks_7d: whole('', 1, 10_000_000),
+    })
+    .optional(),
+  unattributed_share: z
+    .strictObject({
+      max_share: share,
+      min_conversions: whole('', 1, 100_000),
+      window_hours: whole(' of hours', 1, 720),
+    })
+    .optional(),
+  refund_spike: z
+    .strictObject({
+      min_refunds: whole('', 1, 100_000),
+      max_share: share,
+      window_hours: whole(' of hours', 1, 720),
+    })
+    .optional(),
+  webhook_failing: z.strictObject({ failures: whole('', 1, 100) }).optional(),
 })
 
 export const programPatch = z.strictObject({

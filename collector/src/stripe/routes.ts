@@ -8,7 +8,7 @@ import { type Context, Hono } from 'hono'
 import { z } from 'zod'
 import type { EventContext } from '../hub/types'
 import { requireSecretKey } from '../lib/auth'
-import { type AppEnv, type Env, publicOrigin } from '../lib/env'
+import { type AppEnv, type Env, hubFor, publicOrigin } from '../lib/env'
 import { ApiError } from '../lib/errors'
 import { parseBody } from '../lib/validate'
 import { applyStripeAction, flushDeferredInvoices } from './apply'
@@ -176,6 +176,8 @@ stripeRoutes.post('/v1/integrations/stripe/:program_id', async (c) => {
     const last = integration.lastDeliveryAt ? Date.parse(integration.lastDeliveryAt) : 0
     if (integration.lastDeliveryError !== message.slice(0, 500) || now - last > 60_000) {
       await recordDelivery(c.env.DB, programId, { at: new Date(now).toISOString(), error: message })
+      // The founder is told at once (a `stripe_signature` alert, at most one an hour per mode).
+      await hubFor(c.env, programId).noteStripeSignatureFailure(programId, live ? 'live' : 'test', message)
     }
     throw new ApiError('invalid_request', message.slice(0, 300), 'stripe-signature')
   }

@@ -5,7 +5,9 @@
  * with due deliveries. Sends at most CONCURRENCY at a time, BATCH per alarm run.
  */
 import { DurableObject } from 'cloudflare:workers'
-import type { Env } from '../lib/env'
+import type { WebhookFailure } from '../alerts/health-check'
+import { type Env, hubFor } from '../lib/env'
+import type { Mode } from '../shared'
 import { ATTEMPT_TIMEOUT_MS, type AttemptOutcome, attemptDelivery } from './deliver'
 import { allowPrivateUrls, retryScaleOf } from './env'
 import { nextAttemptAt } from './schedule'
@@ -29,6 +31,7 @@ export function leaseMs(scale: number): number {
 interface ClaimedRow {
   id: string
   endpoint_id: string
+  mode: Mode
   event_id: string
   payload: string
   attempts: number
@@ -53,7 +56,7 @@ const CLAIM_SQL = `UPDATE webhook_deliveries SET next_attempt_at = ?
   WHERE id IN (SELECT id FROM webhook_deliveries
                WHERE program_id = ? AND status = 'pending' AND next_attempt_at <= ?
                ORDER BY next_attempt_at LIMIT ?)
-  RETURNING id, endpoint_id, event_id, payload, attempts, window_started_at`
+  RETURNING id, endpoint_id, mode, event_id, payload, attempts, window_started_at`
 
 /** Runs `work` over `items`, at most `limit` at a time. */
 async function eachBounded<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
@@ -170,6 +173,13 @@ export class WebhookDispatcher extends DurableObject<Env> {
         await update('failed', null, outcome.error, null).run()
         return null
       case 'gone': {
+        await this.reportFailure(row, {
+          attempts,
+          status_code: 410,
+          error: outcome.error,
+          given_up: true,
+          disabled: true,
+        })
         const at = new Date(done).toISOString()
         await db.batch([
           update('failed', 410, outcome.error, null),
@@ -191,8 +201,32 @@ export class WebhookDispatcher extends DurableObject<Env> {
       case 'failed': {
         const nextAt = nextAttemptAt(attempts, windowStart, done, retryScaleOf(this.env))
         await update(nextAt === null ? 'failed' : 'pending', outcome.statusCode, outcome.error, nextAt).run()
+        await this.reportFailure(row, {
+          attempts,
+          status_code: outcome.statusCode,
+          error: outcome.error,
+          given_up: nextAt === null,
+          disabled: false,
+        })
         return nextAt
       }
+    }
+  }
+  /**
+   * Tells the program's hub a delivery failed again; the hub raises `webhook_failing` when the
+   * program's threshold is met (once a day per endpoint). Advisory: never fails the delivery run.
+   */
+  private async reportFailure(row: DueRow, f: Omit<WebhookFailure, 'endpoint_id' | 'url'>): Promise<void> {
+    const programId = this.programId
+    if (!programId) return
+    try {
+      await hubFor(this.env, programId).noteWebhookFailure(programId, row.mode, {
+        endpoint_id: row.endpoint_id,
+        url: row.url,
+        ...f,
+      })
+    } catch (err) {
+      console.error('WebhookDispatcher', programId, 'could not report a failure', err)
     }
   }
 }
