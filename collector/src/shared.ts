@@ -71,6 +71,8 @@ export interface ProgramSettings {
   signup_reward: SignupReward | null
   /** Time windows in which another rule or an extra bonus applies to conversions. */
   promotions: Promotion[]
+  /** Raw clicks older than this many days are deleted, in D1 and the hub (rollups are kept); null = kept. */
+  click_retention_days: number | null
 }
 
 /** `within_hours`: only when the signup comes at most this many hours after the click. */

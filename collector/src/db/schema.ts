@@ -39,6 +39,8 @@ export const programs = sqliteTable(
     signupReward: text('signup_reward'),
     /** `[{name, starts_at, ends_at, affiliates?, commission?, bonus?}]` as JSON. */
     promotions: text('promotions').notNull().default('[]'),
+    /** Raw clicks older than this many days are deleted (rollups are kept); null = kept. */
+    clickRetentionDays: integer('click_retention_days'),
     createdAt: text('created_at').notNull(),
   },
   (t) => [uniqueIndex('programs_slug').on(t.slug)],
@@ -139,6 +141,7 @@ export const clicks = sqliteTable(
   (t) => [
     primaryKey({ columns: [t.programId, t.clickId] }),
     index('clicks_affiliate').on(t.programId, t.affiliateId, t.createdAt),
+    index('clicks_created').on(t.programId, t.createdAt),
   ],
 )
 

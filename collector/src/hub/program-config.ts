@@ -54,6 +54,7 @@ interface ProgramRow {
   fraud?: string
   signup_reward?: string | null
   promotions?: string
+  click_retention_days?: number | null
 }
 
 /** Stored thresholds over the defaults, so a threshold added later has a value in old programs. */
@@ -86,6 +87,7 @@ export function programSettings(row: ProgramRow): ProgramSettings {
       ? (JSON.parse(row.signup_reward) as ProgramSettings['signup_reward'])
       : null,
     promotions: JSON.parse(row.promotions ?? '[]') as ProgramSettings['promotions'],
+    click_retention_days: row.click_retention_days ?? null,
   }
 }
 

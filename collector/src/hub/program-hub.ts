@@ -227,6 +227,11 @@ export class ProgramHub extends DurableObject<Env> {
     )
   }
 
+  /** Drops the hub's own raw clicks older than `before` (the program's click retention). */
+  pruneClicksBefore(before: number): void {
+    this.store.pruneClicks(before)
+  }
+
   /** A Stripe delivery for the program was refused because its signature did not verify. */
   async noteStripeSignatureFailure(programId: string, mode: Mode, message: string): Promise<void> {
     const now = Date.now()

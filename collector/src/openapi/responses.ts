@@ -75,6 +75,11 @@ export const program = z.object({
       webhook_failing: z.object({ failures: z.number().int() }),
     })
     .describe('Fraud-rule and tracking-health thresholds (docs/fraud.md, docs/alerts.md)'),
+  click_retention_days: z
+    .number()
+    .int()
+    .nullable()
+    .describe('Raw clicks older than this many days are deleted (rollups kept); null = kept'),
   created_at: iso,
 })
 fits<Fits<Program, typeof program>>()

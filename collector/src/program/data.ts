@@ -20,7 +20,10 @@ type ProgramColumns = Partial<typeof programs.$inferInsert>
 
 /** `cookie_days` → `cookieDays`, at the type level too, so a renamed column fails the typecheck. */
 type Camel<S extends string> = S extends `${infer H}_${infer T}` ? `${H}${Capitalize<Camel<T>>}` : S
-type CreateField = Exclude<keyof ProgramPatch, 'slug' | 'join' | 'paid_traffic' | 'fraud'>
+type CreateField = Exclude<
+  keyof ProgramPatch,
+  'slug' | 'join' | 'paid_traffic' | 'fraud' | 'click_retention_days'
+>
 // Every creation field must be a column of the same name: this line fails to compile otherwise.
 const everyFieldIsAColumn: [Exclude<Camel<CreateField & string>, keyof ProgramColumns>] extends [never]
   ? true
@@ -70,6 +73,9 @@ function columnsOf(patch: ProgramPatch, current: ProgramSettings): ProgramColumn
       }
       case 'paid_traffic':
         set.paidTraffic = value
+        break
+      case 'click_retention_days':
+        set.clickRetentionDays = value
         break
       case 'fraud': {
         // Part by part over what the program has: a patch of one threshold keeps the others.

@@ -115,6 +115,13 @@ export const programPatch = z.strictObject({
   join: joinInput.optional(),
   paid_traffic: z.enum(['allowed', 'forbidden'], { error: 'must be "allowed" or "forbidden"' }).optional(),
   fraud: fraudInput.optional(),
+  click_retention_days: z
+    .number({ error: 'must be a whole number of days, or null to keep raw clicks' })
+    .int('must be a whole number of days')
+    .min(30, 'must be at least 30 days (attribution windows reach back that far)')
+    .max(3650, 'must be at most 3650 days')
+    .nullable()
+    .optional(),
 })
 
 export type ProgramPatch = z.infer<typeof programPatch>
