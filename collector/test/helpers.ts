@@ -16,7 +16,14 @@ export interface Answer<T = any> {
 export async function call<T = any>(
   method: string,
   path: string,
-  opts: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {},
+  opts: {
+    token?: string
+    body?: unknown
+    raw?: string
+    headers?: Record<string, string>
+    /** What Cloudflare's edge would put in `request.cf` (the visitor's country, …). */
+    cf?: Record<string, unknown>
+  } = {},
 ): Promise<Answer<T>> {
   const headers: Record<string, string> = { 'user-agent': BROWSER_UA, ...opts.headers }
   if (opts.token) headers.authorization = `Bearer ${opts.token}`
@@ -27,7 +34,12 @@ export async function call<T = any>(
   }
   // The Worker's own fetch handler with the real bindings. (The pool's SELF/exports entry point slows
   // down quadratically under many concurrent requests, which says nothing about the collector.)
-  const req = new Request(`http://collector.test${path}`, { method, headers, body })
+  const req = new Request(`http://collector.test${path}`, {
+    method,
+    headers,
+    body,
+    ...(opts.cf ? { cf: opts.cf as RequestInit['cf'] } : {}),
+  })
   const res = await worker.fetch(req, env, createExecutionContext())
   const text = await res.text()
   return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null }
@@ -65,9 +77,15 @@ export function clickId(): string {
   return `clk${clickSeq.toString().padStart(6, '0')}${crypto.randomUUID().replace(/-/g, '').slice(0, 13)}`
 }
 
-export function sendClick(pk: string, body: Record<string, unknown>, headers: Record<string, string> = {}) {
+export function sendClick(
+  pk: string,
+  body: Record<string, unknown>,
+  headers: Record<string, string> = {},
+  cf?: Record<string, unknown>,
+) {
   return call('POST', '/v1/clicks', {
     raw: JSON.stringify({ key: pk, url: 'https://saas.example/?ref=x', ...body }),
     headers: { 'content-type': 'text/plain', 'cf-connecting-ip': '203.0.113.7', ...headers },
+    ...(cf ? { cf } : {}),
   })
 }

@@ -134,6 +134,8 @@ export const clicks = sqliteTable(
     isUnique: integer('is_unique').notNull(),
     firstClickId: text('first_click_id'),
     source: text('source', { enum: ['script', 'link'] }).notNull(),
+    /** The visitor's country (ISO 3166-1 alpha-2) as Cloudflare saw it (`request.cf.country`); null when unknown. */
+    country: text('country'),
     /** Fraud flags of the click, comma-separated (`click_flood`, `paid_traffic`); null when none. */
     flag: text('flag'),
     createdAt: text('created_at').notNull(),

@@ -23,6 +23,8 @@ export interface OutboxClick {
   is_unique: number
   first_click_id: string | null
   source: 'script' | 'link'
+  /** Two letters from `request.cf.country`, or null. */
+  country?: string | null
   at: number
   /** 0 for bots, HEAD, prefetch and blocked addresses: counted only as bot_clicks. */
   countable: number
@@ -55,6 +57,7 @@ export function recordClickInStore(
     referrer: click.referrer ?? null,
     ip_hash: click.ipHash,
     source: click.source,
+    country: click.country ?? null,
     at: click.at,
   }
   fraud.noteClickOrigin(click.mode, base.url, click.at)

@@ -27,9 +27,9 @@ const ROW_ATTEMPTS = 3
 export type QueuedClick = OutboxClick & { rollup_only?: 1 }
 
 const INSERT_CLICKS = `
-INSERT OR IGNORE INTO clicks (program_id, click_id, mode, affiliate_id, ref, sub, url, referrer, ip_hash, is_unique, first_click_id, source, flag, created_at)
+INSERT OR IGNORE INTO clicks (program_id, click_id, mode, affiliate_id, ref, sub, url, referrer, ip_hash, is_unique, first_click_id, source, flag, country, created_at)
 SELECT ?1, value->>'click_id', value->>'mode', value->>'affiliate_id', value->>'ref', value->>'sub', value->>'url',
-       value->>'referrer', value->>'ip_hash', value->>'is_unique', value->>'first_click_id', value->>'source', value->>'flag', value->>'created_at'
+       value->>'referrer', value->>'ip_hash', value->>'is_unique', value->>'first_click_id', value->>'source', value->>'flag', value->>'country', value->>'created_at'
 FROM json_each(?2)`
 
 const UPSERT_ROLLUPS = `

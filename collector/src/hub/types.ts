@@ -48,6 +48,8 @@ export interface ClickRecord {
   /** The visitor's address is on the program's blocklist (checked in the Worker): not counted, seen by health. */
   blocked?: boolean | undefined
   source: 'script' | 'link'
+  /** The visitor's country from `request.cf` (two letters), when Cloudflare knows it. */
+  country?: string | null | undefined
   at: number
 }
 

@@ -22,13 +22,18 @@ describe('GET /v1/customers/:id/journey', () => {
       ref: jane.code,
       url: 'https://saas.example/pricing?ref=x',
     })
-    await sendClick(keys.publishable, {
-      click_id: second,
-      prev_click_id: first,
-      ref: omar.code,
-      sub: 'newsletter',
-      url: 'https://saas.example/blog/post',
-    })
+    await sendClick(
+      keys.publishable,
+      {
+        click_id: second,
+        prev_click_id: first,
+        ref: omar.code,
+        sub: 'newsletter',
+        url: 'https://saas.example/blog/post',
+      },
+      {},
+      { country: 'DE' },
+    )
     await hub(program.id).flush()
     expect(
       (
@@ -72,7 +77,11 @@ describe('GET /v1/customers/:id/journey', () => {
       landing_path: '/blog/post',
       sub: 'newsletter',
       affiliate: { id: omar.id },
+      country: 'DE',
+      source: 'script',
     })
+    // The first click came with no country from the edge: null, not a guess.
+    expect(j.clicks.find((c: { click_id: string }) => c.click_id === first)).toMatchObject({ country: null })
     expect(j.conversions.map((c: { attribution: { via: string } }) => c.attribution.via)).toEqual([
       'kept_from_signup',
       'kept_from_signup',

@@ -28,6 +28,8 @@ export interface Journey {
     affiliate: AffiliateRefRow | null
     unique: boolean
     source: string
+    /** Two letters (`request.cf.country`), or null when unknown. */
+    country: string | null
     /** The click an event of this customer was credited by. */
     credited: boolean
   }>
@@ -165,6 +167,7 @@ export function journeyJson(customerId: string, mode: string, rows: JourneyRows)
       affiliate: aff(c.affiliateId),
       unique: c.isUnique === 1,
       source: c.source,
+      country: c.country,
       credited: credited.has(c.clickId),
     })),
     signup,

@@ -58,9 +58,16 @@ export async function recordClick(c: Context<AppEnv>, o: RecordClickOptions): Pr
     ipHash,
     countable: isCountable(c.req.raw),
     blocked,
+    country: countryOf(c.req.raw),
     source: o.source,
     at: now,
   })) as HubResult
   if (!result.ok) throw new ApiError(result.code, result.message, result.field)
   return result.body as ClickResult
+}
+
+/** The visitor's country as Cloudflare saw it (`request.cf.country`: two letters, `T1` for Tor), or null. */
+export function countryOf(req: Request): string | null {
+  const country = (req as Request & { cf?: { country?: unknown } }).cf?.country
+  return typeof country === 'string' && /^[A-Z][A-Z0-9]$/.test(country) ? country : null
 }
