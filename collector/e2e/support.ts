@@ -29,7 +29,9 @@ export interface Collector {
 export const resultsDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'test-results')
 mkdirSync(resultsDir, { recursive: true })
 
-export async function launchCollector(opts: { persistTo?: string; port?: number; adminToken?: string } = {}) {
+export async function launchCollector(
+  opts: { persistTo?: string; port?: number; adminToken?: string; vars?: Record<string, string> } = {},
+) {
   const persistTo = opts.persistTo ?? mkdtempSync(join(tmpdir(), 'refline-e2e-'))
   const port = opts.port ?? ((await freePort()) as number)
   const collector = (await startCollector({ ...opts, persistTo, port })) as Collector

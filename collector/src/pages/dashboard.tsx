@@ -142,6 +142,39 @@ function SortHeader({ sortKey, label, num }: { sortKey: string; label: string; n
   )
 }
 
+/**
+ * CSV downloads of what the overview shows (`/dashboard/api/exports/*`, the same files as the
+ * API's `?format=csv`): affiliates of the mode; conversions and commissions of the affiliate
+ * filter and dates. Live messages carry no sub-id and neither do these filters, so sub-id is not passed on.
+ */
+function ExportLinks(p: DashboardProps) {
+  const base = { program: p.programId, mode: p.mode }
+  const filtered = {
+    ...base,
+    ...(p.filters.affiliate ? { affiliate: p.filters.affiliate } : {}),
+    ...(p.filters.from ? { from: p.filters.from } : {}),
+    ...(p.filters.to ? { to: p.filters.to } : {}),
+  }
+  const href = (file: string, q: Record<string, string>) =>
+    `/dashboard/api/exports/${file}.csv?${new URLSearchParams(q)}`
+  return (
+    <nav class="exports" aria-label="CSV downloads">
+      <span class="muted">CSV:</span>{' '}
+      <a href={href('affiliates', base)} download>
+        affiliates
+      </a>
+      {' · '}
+      <a href={href('conversions', filtered)} download>
+        conversions
+      </a>
+      {' · '}
+      <a href={href('commissions', filtered)} download>
+        commissions
+      </a>
+    </nav>
+  )
+}
+
 export function DashboardPage(p: DashboardProps) {
   const program = p.programs.find((x) => x.id === p.programId)
   const f = describeFilters(p)
@@ -266,7 +299,10 @@ export function DashboardPage(p: DashboardProps) {
 
         <section>
           <div class="panel">
-            <h2>Affiliates</h2>
+            <div class="panel-head">
+              <h2>Affiliates</h2>
+              <ExportLinks {...p} />
+            </div>
             <p class="scope">{rangeScope}</p>
             <div class="table-wrap">
               <table id="affiliates" class="data">
@@ -308,7 +344,7 @@ export function DashboardPage(p: DashboardProps) {
             </div>
             <p class="scope">{`${f.who} · any sub-id, any date · newest 100`}</p>
             <p id="commission-status" class="sr-only" role="status" />
-            <div class="table-wrap scroll">
+            <section class="table-wrap scroll" tabindex={0} aria-label="Commissions list">
               <table id="commissions" class="data" tabindex={-1} aria-label="Commissions">
                 <thead>
                   <tr>
@@ -325,7 +361,7 @@ export function DashboardPage(p: DashboardProps) {
                 </thead>
                 <tbody />
               </table>
-            </div>
+            </section>
           </div>
           <div class="side">
             <div class="panel">

@@ -59,7 +59,7 @@ export function PayoutsPage(p: PayoutsPageProps) {
           <div class="panel">
             <h2>Payouts</h2>
             <p class="scope">{`${scope} · newest 50`}</p>
-            <div class="table-wrap scroll">
+            <section class="table-wrap scroll" tabindex={0} aria-label="Payouts list">
               <table id="payout-list" class="data" data-empty="No payouts yet." aria-label="Payouts">
                 <thead>
                   <tr>
@@ -79,7 +79,7 @@ export function PayoutsPage(p: PayoutsPageProps) {
                 </thead>
                 <tbody />
               </table>
-            </div>
+            </section>
           </div>
           <div class="side">
             <div class="panel">
@@ -109,7 +109,7 @@ export function PayoutsPage(p: PayoutsPageProps) {
             <span id="payout-status-pill" />
           </div>
           <p id="payout-summary" class="scope" />
-          <div class="table-wrap scroll">
+          <section class="table-wrap scroll" tabindex={0} aria-label="Payout lines">
             <table id="payout-items" class="data" data-empty="No lines." aria-label="Payout lines">
               <thead>
                 <tr>
@@ -125,7 +125,7 @@ export function PayoutsPage(p: PayoutsPageProps) {
               </thead>
               <tbody />
             </table>
-          </div>
+          </section>
           <p id="payout-downloads" class="actions" />
           <div id="payout-actions" class="actions" />
           <p id="payout-message" class="sr-only" role="status" />

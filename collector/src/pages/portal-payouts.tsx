@@ -28,7 +28,7 @@ export function PortalPayouts() {
       <div class="panel">
         <h2>Payouts</h2>
         <p class="scope">Newest 20 · your own payout lines</p>
-        <div class="table-wrap scroll">
+        <section class="table-wrap scroll" tabindex={0} aria-label="Payouts">
           <table
             id="payouts"
             class="data"
@@ -46,7 +46,7 @@ export function PortalPayouts() {
             </thead>
             <tbody />
           </table>
-        </div>
+        </section>
       </div>
     </section>
   )

@@ -24,11 +24,11 @@ function ListPanel({ id, title, empty }: { id: string; title: string; empty: str
   return (
     <div class="panel">
       <h2>{title}</h2>
-      <div class="table-wrap scroll">
+      <section class="table-wrap scroll" tabindex={0} aria-label={title}>
         <table id={id} class="data" data-empty={empty}>
           <tbody />
         </table>
-      </div>
+      </section>
     </div>
   )
 }

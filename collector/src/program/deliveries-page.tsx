@@ -53,7 +53,7 @@ export function DeliveriesPage(p: DeliveriesPageProps) {
             {p.endpoint.disabled_reason ? ` (${p.endpoint.disabled_reason})` : ''} · newest 50 deliveries
           </p>
           {p.deliveries.length ? (
-            <div class="table-wrap">
+            <section class="table-wrap" tabindex={0} aria-label="Deliveries list">
               <table class="data" id="deliveries" aria-label="Deliveries">
                 <thead>
                   <tr>
@@ -107,7 +107,7 @@ export function DeliveriesPage(p: DeliveriesPageProps) {
                   ))}
                 </tbody>
               </table>
-            </div>
+            </section>
           ) : (
             <p class="muted">
               No deliveries yet: they appear with the first event this endpoint subscribes to.

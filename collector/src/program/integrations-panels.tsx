@@ -144,7 +144,7 @@ export function WebhooksPanel(p: IntegrationsProps) {
         </div>
       ) : null}
       {p.endpoints.length ? (
-        <div class="table-wrap">
+        <section class="table-wrap" tabindex={0} aria-label="Webhook endpoints list">
           <table class="data" id="endpoints" aria-label="Webhook endpoints">
             <thead>
               <tr>
@@ -184,7 +184,7 @@ export function WebhooksPanel(p: IntegrationsProps) {
               ))}
             </tbody>
           </table>
-        </div>
+        </section>
       ) : (
         <p class="muted">No endpoints yet.</p>
       )}

@@ -163,7 +163,7 @@ export function ProgramsPage(p: ProgramsPageProps) {
         <section class="panel" aria-labelledby="list-title">
           <h2 id="list-title">Programs</h2>
           {p.programs.length ? (
-            <div class="table-wrap">
+            <section class="table-wrap" tabindex={0} aria-label="Programs list">
               <table class="data" id="programs">
                 <thead>
                   <tr>
@@ -205,7 +205,7 @@ export function ProgramsPage(p: ProgramsPageProps) {
                   ))}
                 </tbody>
               </table>
-            </div>
+            </section>
           ) : (
             <p class="muted">No program yet: create the first one below.</p>
           )}
