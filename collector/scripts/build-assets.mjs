@@ -51,6 +51,7 @@ const files = [
   ['portal.js', 'text/javascript; charset=utf-8', await bundle('portal.ts')],
   ['payouts.js', 'text/javascript; charset=utf-8', await bundle('payouts.ts')],
   ['affiliate.js', 'text/javascript; charset=utf-8', await bundle('affiliate.ts')],
+  ['commissions.js', 'text/javascript; charset=utf-8', await bundle('commissions.ts')],
   ['programs.js', 'text/javascript; charset=utf-8', await bundle('programs.ts')],
   ['applications.js', 'text/javascript; charset=utf-8', await bundle('applications.ts')],
   ['copy.js', 'text/javascript; charset=utf-8', await bundle('copy.ts')],

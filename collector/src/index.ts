@@ -5,6 +5,7 @@
 import { Hono } from 'hono'
 import { affiliateDashboardRoutes } from './affiliates/dashboard-routes'
 import { alertRoutes } from './alerts/routes'
+import { commissionDashboardRoutes } from './commissions/dashboard-routes'
 import { dashboardExportRoutes, exportRoutes } from './exports/routes'
 import { hubAdminRoutes } from './hub-admin/routes'
 import { applicationDashboardRoutes } from './join/dashboard-routes'
@@ -67,6 +68,7 @@ app.route('/', journeyRoutes)
 app.route('/', privacyRoutes)
 app.route('/', liveRoutes)
 app.route('/', dashboardRoutes)
+app.route('/', commissionDashboardRoutes)
 app.route('/', dashboardExportRoutes)
 app.route('/', affiliateDashboardRoutes)
 app.route('/', dashboardApi)

@@ -1,6 +1,7 @@
 /**
  * `/dashboard/affiliates/:id?program&mode`: the founder's page for one affiliate (pages/affiliate.tsx)
- * and its form posts (`action` = portal-link, promo-codes, commission, disable, enable). A refused
+ * and its form posts (`action` = portal-link, promo-codes, commission, signup-reward, disable,
+ * enable). A refused
  * change re-renders the page with the field named, 400; nothing is half-written.
  */
 import { type Context, Hono } from 'hono'
@@ -9,7 +10,7 @@ import { latestConversions } from '../exports/data'
 import { conversionJson } from '../exports/routes'
 import { publicOrigin } from '../lib/env'
 import { ApiError } from '../lib/errors'
-import { commissionRule } from '../lib/schemas'
+import { affiliateSignupReward, commissionRule } from '../lib/schemas'
 import { requireCsrf, requireSession, type SessionEnv } from '../lib/session'
 import { queryStats } from '../lib/stats-query'
 import { parseWith } from '../lib/validate'
@@ -19,7 +20,7 @@ import { pageHeaders } from '../pages/layout'
 import { affiliatePayouts } from '../payouts/portal-data'
 import { replacePortalLink } from '../routes/affiliates'
 import { listCommissions } from '../routes/commissions'
-import type { CommissionRule, Mode } from '../shared'
+import type { CommissionRule, Mode, SignupReward } from '../shared'
 import { promoCodesByAffiliate, promoCodesInput } from '../stripe/promo-codes'
 import { type AffiliateRow, changeAffiliate, findProgramAffiliate } from './dashboard-data'
 
@@ -37,14 +38,27 @@ async function load(c: Context<SessionEnv>) {
   const programId = c.req.query('program') ?? ''
   const mode: Mode = c.req.query('mode') === 'test' ? 'test' : 'live'
   const program = await c.env.DB.prepare(
-    'SELECT id, name, currency, commission, landing_url FROM programs WHERE id = ?',
+    'SELECT id, name, currency, commission, landing_url, signup_reward FROM programs WHERE id = ?',
   )
     .bind(programId)
-    .first<{ id: string; name: string; currency: string; commission: string; landing_url: string | null }>()
+    .first<{
+      id: string
+      name: string
+      currency: string
+      commission: string
+      landing_url: string | null
+      signup_reward: string | null
+    }>()
   if (!program) throw new ApiError('not_found', 'Unknown program', 'program')
   const row = await findProgramAffiliate(c.env.DB, programId, c.req.param('id') ?? '')
   if (!row) throw new ApiError('not_found', 'No affiliate with that id in this program', 'id')
   return { program, mode, row }
+}
+
+function rewardText(reward: SignupReward | null): string {
+  if (!reward || reward.amount === 0) return 'none'
+  const within = reward.within_hours ? ` within ${reward.within_hours} h of the click` : ''
+  return `${formatMoney(reward.amount, reward.currency)} per signup${within}`
 }
 
 function ruleText(rule: CommissionRule): string {
@@ -105,6 +119,9 @@ async function render(
       mode={mode}
       affiliate={pageAffiliate(row, codes.get(row.id) ?? [])}
       programRule={ruleText(JSON.parse(program.commission) as CommissionRule)}
+      programSignupReward={rewardText(
+        program.signup_reward ? (JSON.parse(program.signup_reward) as SignupReward) : null,
+      )}
       links={{ redirect, referral, built, sub, to }}
       range={range}
       stats={stats}
@@ -132,6 +149,7 @@ function pageAffiliate(row: AffiliateRow, promoCodes: string[]): AffiliatePagePr
     email: row.email,
     status: row.status,
     commission: row.commission,
+    signupReward: row.signupReward ? (JSON.parse(row.signupReward) as SignupReward) : null,
     promoCodes,
   }
 }
@@ -139,6 +157,10 @@ function pageAffiliate(row: AffiliateRow, promoCodes: string[]): AffiliatePagePr
 affiliateDashboardRoutes.get(PATH, requireSession('page'), (c) => render(c))
 
 const codesField = z.string().max(500)
+/** The API's field, so a refused value names `signup_reward.amount` as `PATCH /v1/affiliates/:id` does. */
+const signupRewardField = z
+  .strictObject({ signup_reward: affiliateSignupReward })
+  .transform((b) => b.signup_reward)
 
 affiliateDashboardRoutes.post(PATH, requireSession('page'), requireCsrf, async (c) => {
   const { row } = await load(c)
@@ -173,6 +195,34 @@ affiliateDashboardRoutes.post(PATH, requireSession('page'), requireCsrf, async (
               )
         await changeAffiliate(c.env, row, { commission: rule })
         return render(c, { notice: rule ? 'Commission override saved.' : 'The program rule applies again.' })
+      }
+      case 'signup-reward': {
+        const choice = text('reward')
+        const { program } = await load(c)
+        const number = (k: string) => (text(k) === '' ? undefined : Number(text(k)))
+        const reward =
+          choice === ''
+            ? null
+            : parseWith(
+                signupRewardField,
+                choice === 'none'
+                  ? { signup_reward: { amount: 0, currency: program.currency } }
+                  : {
+                      signup_reward: {
+                        amount: number('amount') ?? Number.NaN,
+                        currency: program.currency,
+                        ...(text('within_hours') ? { within_hours: number('within_hours') } : {}),
+                      },
+                    },
+              )
+        await changeAffiliate(c.env, row, { signupReward: reward })
+        return render(c, {
+          notice: !reward
+            ? "The program's signup reward applies again."
+            : reward.amount === 0
+              ? 'No signup reward for this affiliate.'
+              : 'Signup reward saved.',
+        })
       }
       case 'disable':
       case 'enable': {

@@ -181,6 +181,24 @@ export async function commissionHistory(
   }))
 }
 
+/** How many commissions `approve-due` would approve now: pending, in no payout, hold ended. */
+export async function countDue(db: D1Database, programId: string, mode: Mode, now: number): Promise<number> {
+  const row = await drizzle(db)
+    .select({ n: sql<number>`count(*)` })
+    .from(commissions)
+    .where(
+      and(
+        eq(commissions.programId, programId),
+        eq(commissions.mode, mode),
+        eq(commissions.status, 'pending'),
+        isNull(commissions.payoutId),
+        lte(commissions.dueAt, new Date(now).toISOString()),
+      ),
+    )
+    .get()
+  return row?.n ?? 0
+}
+
 /** Commissions per bulk-approval batch: one UPDATE binds their ids (D1 binds at most 100 parameters). */
 export const BULK_APPROVE_BATCH = 50
 

@@ -1,14 +1,14 @@
 /**
  * The founder's page for one affiliate (`/dashboard/affiliates/:id`), server-rendered: their
  * links with a sub-id builder, a new portal link on demand (shown once), promotion codes,
- * commission override and status, their figures for a date range, and their latest conversions,
- * commissions and payouts, with CSV downloads of the same lists. Every change is a plain form
+ * commission override, signup reward and status, their figures for a date range, and their
+ * latest conversions, commissions and payouts, with CSV downloads of the same lists. Every change is a plain form
  * post (CSRF token in the form), so the page works without its script; the script only adds
  * copy buttons.
  */
 
 import type { ConversionRecord } from '../exports/routes'
-import type { CommissionRecord, PortalPayout, StatsResult } from '../shared'
+import type { CommissionRecord, PortalPayout, SignupReward, StatsResult } from '../shared'
 import { Counters } from './dashboard'
 import { formatMoney } from './format'
 import { Layout, Logo } from './layout'
@@ -25,9 +25,13 @@ export interface AffiliatePageProps {
     email: string
     status: string
     commission: string | null
+    /** Their own signup reward (amount 0: none); null = the program's applies. */
+    signupReward: SignupReward | null
     promoCodes: string[]
   }
   programRule: string
+  /** The program's signup reward in words ("$50.00 per signup", "none"). */
+  programSignupReward: string
   links: { redirect: string; referral: string | null; built: string | null; sub: string; to: string }
   range: { from: string; to: string }
   stats: StatsResult
@@ -182,6 +186,40 @@ export function AffiliatePage(p: AffiliatePageProps) {
               />
             </label>
             <button type="submit">Save commission</button>
+          </form>
+          <form method="post" action={self} class="inline-form" aria-label="Signup reward">
+            <Hidden p={p} action="signup-reward" />
+            <label>
+              Signup reward{' '}
+              <select name="reward">
+                <option value="" selected={!a.signupReward}>
+                  Program's ({p.programSignupReward})
+                </option>
+                <option value="own" selected={!!a.signupReward && a.signupReward.amount > 0}>
+                  Their own (minor units)
+                </option>
+                <option value="none" selected={a.signupReward?.amount === 0}>
+                  No signup reward for them
+                </option>
+              </select>
+            </label>
+            <label>
+              Amount{' '}
+              <input
+                name="amount"
+                inputmode="numeric"
+                value={a.signupReward && a.signupReward.amount > 0 ? String(a.signupReward.amount) : ''}
+              />
+            </label>
+            <label>
+              Within hours of the click <span class="muted">(optional)</span>{' '}
+              <input
+                name="within_hours"
+                inputmode="numeric"
+                value={a.signupReward?.within_hours ? String(a.signupReward.within_hours) : ''}
+              />
+            </label>
+            <button type="submit">Save signup reward</button>
           </form>
           {a.status === 'active' || a.status === 'disabled' ? (
             <form method="post" action={self}>

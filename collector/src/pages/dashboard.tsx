@@ -342,7 +342,14 @@ export function DashboardPage(p: DashboardProps) {
                 </button>
               </fieldset>
             </div>
-            <p class="scope">{`${f.who} · any sub-id, any date · newest 100`}</p>
+            <p class="scope">
+              {`${f.who} · any sub-id, any date · newest 100 · `}
+              <a
+                href={`/dashboard/commissions?program=${encodeURIComponent(p.programId)}&mode=${p.mode}${p.filters.affiliate ? `&affiliate=${encodeURIComponent(p.filters.affiliate)}` : ''}`}
+              >
+                Filter, select many, see history
+              </a>
+            </p>
             <p id="commission-status" class="sr-only" role="status" />
             <section class="table-wrap scroll" tabindex={0} aria-label="Commissions list">
               <table id="commissions" class="data" tabindex={-1} aria-label="Commissions">

@@ -28,7 +28,15 @@ export function pageHeaders(c: Context): void {
 
 export interface LayoutProps {
   title: string
-  script?: 'dashboard' | 'portal' | 'payouts' | 'affiliate' | 'programs' | 'applications' | 'copy'
+  script?:
+    | 'dashboard'
+    | 'portal'
+    | 'payouts'
+    | 'affiliate'
+    | 'programs'
+    | 'applications'
+    | 'copy'
+    | 'commissions'
   csrf?: string
   children: Child
 }

@@ -5,12 +5,18 @@
  */
 import type { Mode } from '../shared'
 
-export type DashboardPageName = 'dashboard' | 'payouts' | 'applications' | 'settings' | 'programs'
+export type DashboardPageName =
+  | 'dashboard'
+  | 'commissions'
+  | 'payouts'
+  | 'applications'
+  | 'settings'
+  | 'programs'
 
 export interface DashboardNavProps {
   programId: string
   current: DashboardPageName
-  /** Carried by the Dashboard and Payouts links (they have a test-data view). */
+  /** Carried by the Dashboard, Commissions and Payouts links (they have a test-data view). */
   mode?: Mode
   /** Applications waiting for a decision; omitted, no count is shown. */
   pending?: number
@@ -28,6 +34,7 @@ export function DashboardNav({ programId, current, mode, pending }: DashboardNav
   return (
     <nav class="seg" aria-label="Pages">
       {link('dashboard', `/dashboard?${withMode}`, 'Dashboard')}
+      {link('commissions', `/dashboard/commissions?${withMode}`, 'Commissions')}
       {link('payouts', `/dashboard/payouts?${withMode}`, 'Payouts')}
       {link(
         'applications',
