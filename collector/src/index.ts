@@ -8,6 +8,7 @@ import { alertRoutes } from './alerts/routes'
 import { commissionDashboardRoutes } from './commissions/dashboard-routes'
 import { dashboardExportRoutes, exportRoutes } from './exports/routes'
 import { hubAdminRoutes } from './hub-admin/routes'
+import { healthDashboardRoutes } from './health/routes'
 import { applicationDashboardRoutes } from './join/dashboard-routes'
 import { joinRoutes } from './join/routes'
 import { journeyRoutes } from './journey/routes'
@@ -77,6 +78,7 @@ app.route('/', joinRoutes)
 app.route('/', settingsDashboardRoutes)
 app.route('/', integrationDashboardRoutes)
 app.route('/', applicationDashboardRoutes)
+app.route('/', healthDashboardRoutes)
 app.route('/', programDashboardRoutes)
 app.route('/', assetRoutes)
 

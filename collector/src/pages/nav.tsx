@@ -11,12 +11,13 @@ export type DashboardPageName =
   | 'payouts'
   | 'applications'
   | 'settings'
+  | 'health'
   | 'programs'
 
 export interface DashboardNavProps {
   programId: string
   current: DashboardPageName
-  /** Carried by the Dashboard, Commissions and Payouts links (they have a test-data view). */
+  /** Carried by the Dashboard, Commissions, Payouts and Health links (they have a test-data view). */
   mode?: Mode
   /** Applications waiting for a decision; omitted, no count is shown. */
   pending?: number
@@ -48,6 +49,7 @@ export function DashboardNav({ programId, current, mode, pending }: DashboardNav
           </span>
         ),
       )}
+      {link('health', `/dashboard/health?${withMode}`, 'Health')}
       {link('settings', `/dashboard/settings?${program}`, 'Settings')}
       {link('programs', `/dashboard/programs?${program}`, 'Programs')}
     </nav>

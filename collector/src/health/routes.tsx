@@ -1,0 +1,67 @@
+/**
+ * The dashboard's Health page and its test-data purge (session cookie; CSRF token and same origin
+ * on the post), reading through the same functions as `GET /v1/health` and `GET /v1/alerts` and
+ * purging through the same hub operation as `DELETE /v1/test-data`.
+ */
+import { type Context, Hono } from 'hono'
+import { alertList, trackingHealthView } from '../alerts/routes'
+import { pendingApplications } from '../join/applications'
+import { requireCsrf, requireSession, type SessionEnv } from '../lib/session'
+import { pageHeaders } from '../pages/layout'
+import type { Mode } from '../shared'
+import { purgeTestData } from '../test-mode/routes'
+import { HealthPage } from './page'
+
+export const healthDashboardRoutes = new Hono<SessionEnv>()
+
+healthDashboardRoutes.use('/dashboard/health', requireSession('page'), requireCsrf)
+healthDashboardRoutes.use('/dashboard/health/*', requireSession('page'), requireCsrf)
+
+async function page(
+  c: Context<SessionEnv>,
+  mode: Mode,
+  extra: { purged: Record<string, number> | null; confirmMissing: boolean },
+) {
+  const { results: programs } = await c.env.DB.prepare(
+    'SELECT id, name FROM programs ORDER BY created_at',
+  ).all<{
+    id: string
+    name: string
+  }>()
+  const program = programs.find((p) => p.id === c.req.query('program')) ?? programs[0]
+  if (!program) return c.redirect('/dashboard', 303)
+  const [health, alerts, pending] = await Promise.all([
+    trackingHealthView(c.env, program.id, mode),
+    alertList(c.env, program.id, mode, { limit: 50 }),
+    pendingApplications(c.env.DB, program.id),
+  ])
+  pageHeaders(c)
+  return c.html(
+    <HealthPage
+      csrf={c.get('csrf')}
+      programs={programs}
+      programId={program.id}
+      mode={mode}
+      pending={pending}
+      health={health}
+      alerts={alerts}
+      now={Date.now()}
+      {...extra}
+    />,
+    extra.confirmMissing ? 400 : 200,
+  )
+}
+
+healthDashboardRoutes.get('/dashboard/health', (c) =>
+  page(c, c.req.query('mode') === 'test' ? 'test' : 'live', { purged: null, confirmMissing: false }),
+)
+
+healthDashboardRoutes.post('/dashboard/health/purge-test-data', async (c) => {
+  const form = await c.req.parseBody()
+  if (form.confirm !== 'yes') return page(c, 'test', { purged: null, confirmMissing: true })
+  const programId = c.req.query('program') ?? ''
+  const exists = await c.env.DB.prepare('SELECT 1 FROM programs WHERE id = ?').bind(programId).first()
+  if (!exists) return c.redirect('/dashboard', 303)
+  const { deleted } = await purgeTestData(c.env, programId)
+  return page(c, 'test', { purged: deleted as unknown as Record<string, number>, confirmMissing: false })
+})
