@@ -153,11 +153,15 @@ describe('accessibility (axe-core: no serious or critical violation)', () => {
     await page.locator('#new-keys').waitFor()
     await check(page, 'programs, just created')
 
-    const commissions = await page.goto(`${collector.url}/dashboard/commissions?${q}`)
-    if (commissions?.status() === 200) {
-      await page.waitForLoadState('networkidle')
-      await check(page, 'commissions')
-    }
+    await page.goto(`${collector.url}/dashboard/commissions?${q}`)
+    await page.waitForLoadState('networkidle')
+    await check(page, 'commissions')
+
+    await page.goto(`${collector.url}/dashboard/health?${q}&mode=live`)
+    await check(page, 'health')
+    await page.goto(`${collector.url}/dashboard/health?${q}&mode=test`)
+    await page.locator('#purge-h').waitFor()
+    await check(page, 'health, test data with the purge form')
     await page.close()
   })
 
