@@ -78,6 +78,22 @@ describe('pages at 390 px', () => {
     await page.close()
   })
 
+  it('the programs page fits, also with a new program, its keys, snippets and checklist', async () => {
+    const page = await phonePage()
+    await signIn(page, collector.url, collector.adminToken)
+    await page.goto(`${collector.url}/dashboard/programs?program=${seeded.programId}`)
+    await page.locator('#programs').waitFor()
+    expect(await width(page)).toBeLessThanOrEqual(390)
+    await page.fill('#p-name', 'Phone Width Co')
+    await page.click('#new-program button[type=submit]')
+    await page.locator('#checklist').waitFor()
+    expect(await width(page)).toBeLessThanOrEqual(390)
+    await page.screenshot({ path: join(docsImg, 'programs-phone.png'), fullPage: true })
+    await page.setViewportSize({ width: 1280, height: 900 })
+    await page.screenshot({ path: join(docsImg, 'programs.png'), fullPage: true })
+    await page.close()
+  })
+
   it('the portal fits, with its terms, codes and whole links', async () => {
     const page = await phonePage()
     const jane = seeded.affiliates.jane
