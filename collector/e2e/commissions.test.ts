@@ -4,6 +4,8 @@
  * behind the confirmation step with a reason, open a commission's details and read its rule and
  * history, approve everything due, and the page at 390 px with no sideways scroll.
  */
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Collector, launchBrowser, launchCollector, signIn } from './support'
@@ -20,6 +22,21 @@ afterAll(async () => {
   await browser?.close()
   await collector?.stop()
 })
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8')
+
+/** axe-core's serious and critical findings on the page as it is now, by rule and element. */
+async function axeFindings(page: Page): Promise<string[]> {
+  await page.evaluate(axeSource)
+  return page.evaluate(async () => {
+    type Found = { id: string; impact: string | null; nodes: Array<{ target: string[] }> }
+    const axe = (window as unknown as { axe: { run(): Promise<{ violations: Found[] }> } }).axe
+    const { violations } = await axe.run()
+    return violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)
+  })
+}
 
 const rows = (page: Page) => page.locator('#review tbody tr[data-commission]')
 const focusedId = (page: Page) =>
@@ -126,7 +143,7 @@ describe('commissions page', () => {
     await page.getByRole('button', { name: 'Apply' }).click()
     await page.waitForURL(/status=&/)
     await expect.poll(() => rows(page).count()).toBe(4)
-    const details = rewardRow.getByRole('button', { name: /Details of Jane Cooper/ })
+    const details = rewardRow.getByRole('button', { name: /details of Jane Cooper/i })
     await details.focus()
     await page.keyboard.press('Enter')
     const panel = page.locator('#review tr.details')
@@ -140,6 +157,12 @@ describe('commissions page', () => {
     expect(await panel.locator('.facts').textContent()).toContain('Signup reward (affiliate override)')
     // The toggle kept focus through the re-render.
     expect(await page.evaluate(() => (document.activeElement as HTMLElement).dataset.role)).toBe('details')
+
+    // With a selection, the confirmation and a details row open, axe finds nothing serious.
+    await page.locator('#review input[data-role="pick"]').first().check()
+    await page.getByRole('button', { name: 'Reject selected' }).click()
+    expect(await axeFindings(page)).toEqual([])
+    await page.keyboard.press('Escape')
 
     // At phone width nothing is wider than the screen.
     await page.setViewportSize({ width: 390, height: 844 })

@@ -102,9 +102,10 @@ export function commissionRow(c: CommissionRecord, s: RowState): HTMLTableRowEle
           'data-id': c.id,
           'aria-expanded': String(s.expanded),
           'aria-controls': `details-${c.id}`,
-          'aria-label': `Details of ${who}`,
+          // The visible words start the name (WCAG 2.5.3, label in name).
+          'aria-label': `${s.expanded ? 'Hide details' : 'Details'} of ${who}`,
         },
-        s.expanded ? 'Hide' : 'Details',
+        s.expanded ? 'Hide details' : 'Details',
       ),
     ),
   )
