@@ -8,6 +8,7 @@
 import { and, asc, desc, eq, gt, gte, inArray, lte, or, type SQL } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/d1'
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core'
+import { findAffiliate } from '../affiliates/data'
 import { affiliates, commissions, conversions } from '../db/schema'
 import type { CommissionStatus, Mode } from '../shared'
 
@@ -55,21 +56,8 @@ export async function resolveAffiliateId(
   mode: Mode,
   idOrCode: string,
 ): Promise<string | undefined> {
-  const row = await drizzle(db)
-    .select({ id: affiliates.id, mode: affiliates.mode })
-    .from(affiliates)
-    .where(
-      and(
-        eq(affiliates.programId, programId),
-        idOrCode.startsWith('aff_')
-          ? eq(affiliates.id, idOrCode)
-          : eq(affiliates.code, idOrCode.toLowerCase()),
-      ),
-    )
-    .get()
   // A test conversion may be credited to a live affiliate: filtering by one is allowed in test mode.
-  if (!row || (mode === 'live' && row.mode !== 'live')) return undefined
-  return row.id
+  return (await findAffiliate(db, programId, idOrCode, { visibleTo: mode }))?.id
 }
 
 /** Every affiliate of the program created in `mode` (with `status`, only those), oldest first, one page at a time. */

@@ -4,6 +4,7 @@
  * (never from raw events).
  */
 
+import { findAffiliate, statsAffiliates } from '../affiliates/data'
 import type { Mode, StatsResult, Totals } from '../shared'
 import { emptyTotals } from '../shared'
 import { coverHours } from '../stats/grain-cover'
@@ -105,10 +106,8 @@ export async function queryStats(
 
   let affiliateId: string | null = null
   if (affiliate) {
-    const aff = await db
-      .prepare('SELECT id FROM affiliates WHERE program_id = ? AND (id = ? OR code = ?)')
-      .bind(programId, affiliate, affiliate.toLowerCase())
-      .first<{ id: string }>()
+    // Any mode: a live affiliate's test stats, a test affiliate's (empty) live stats.
+    const aff = await findAffiliate(db, programId, affiliate)
     if (!aff) throw new ApiError('invalid_request', 'No affiliate with that id or code', 'affiliate')
     affiliateId = aff.id
   }
@@ -153,24 +152,20 @@ export async function queryStats(
   }
 
   const p = [programId, mode]
-  const [bySeries, byAffiliate, names] = await db.batch([
-    db
-      .prepare(`SELECT k AS hour, currency, ${SUMS} FROM (${seriesSql.sql}) GROUP BY k, currency`)
-      .bind(...p, ...seriesSql.params),
-    tableParts.length
-      ? db
-          .prepare(
-            `SELECT affiliate_id, currency, ${SUMS} FROM (${byAffiliateSql.sql}) GROUP BY affiliate_id, currency`,
-          )
-          .bind(...p, ...byAffiliateSql.params)
-      : db.prepare('SELECT 1 WHERE 0'),
-    db
-      // Live stats list live affiliates only; test stats list every affiliate (test events may credit any).
-      .prepare(
-        `SELECT id, code, name FROM affiliates WHERE program_id = ?1 AND (mode = 'live' OR ?2 = 'test')
-         ${affiliateId ? 'AND id = ?3' : ''} ORDER BY created_at`,
-      )
-      .bind(programId, mode, ...(affiliateId ? [affiliateId] : [])),
+  const [[bySeries, byAffiliate], names] = await Promise.all([
+    db.batch([
+      db
+        .prepare(`SELECT k AS hour, currency, ${SUMS} FROM (${seriesSql.sql}) GROUP BY k, currency`)
+        .bind(...p, ...seriesSql.params),
+      tableParts.length
+        ? db
+            .prepare(
+              `SELECT affiliate_id, currency, ${SUMS} FROM (${byAffiliateSql.sql}) GROUP BY affiliate_id, currency`,
+            )
+            .bind(...p, ...byAffiliateSql.params)
+        : db.prepare('SELECT 1 WHERE 0'),
+    ]),
+    statsAffiliates(db, programId, mode, affiliateId),
   ])
   const totals = emptyTotals()
   const perAffiliate = new Map<string, Totals>()
@@ -181,9 +176,12 @@ export async function queryStats(
     addSums(t, r)
     perAffiliate.set(r.affiliate_id, t)
   }
-  const affiliates = ((names?.results ?? []) as Array<{ id: string; code: string; name: string }>)
-    .filter((a) => !affiliateId || a.id === affiliateId)
-    .map((a) => ({ id: a.id, code: a.code, name: a.name, totals: perAffiliate.get(a.id) ?? emptyTotals() }))
+  const affiliates = names.map((a) => ({
+    id: a.id,
+    code: a.code,
+    name: a.name,
+    totals: perAffiliate.get(a.id) ?? emptyTotals(),
+  }))
 
   // A day row stands for its whole UTC day: its first hour names the bucket.
   const seriesRows = ((bySeries?.results ?? []) as unknown as RollupSums[]).map((r) =>

@@ -7,145 +7,31 @@
  * portal link. Portal links are stored hashed: `portal_url` is in the answer that creates an
  * affiliate and in `POST /v1/affiliates/:id/portal-link`, and null everywhere else.
  */
-import { and, asc, eq } from 'drizzle-orm'
-import { drizzle } from 'drizzle-orm/d1'
 import { type Context, Hono } from 'hono'
-import { affiliates } from '../db/schema'
+import { type AffiliateRow, findAffiliate, listAffiliates, updateAffiliateRow } from '../affiliates/data'
+import { affiliateJson } from '../affiliates/json'
+import { insertAffiliate, replacePortalLink } from '../affiliates/service'
 import { affiliatesExport, wantsCsv } from '../exports/routes'
-import { isUniqueViolation } from '../hub/d1-writes'
 import { affiliateTag } from '../hub/live'
-import { closeSockets, portalTag } from '../hub/sockets'
+import { closeSockets } from '../hub/sockets'
 import { decideApplication } from '../join/applications'
 import { requireSecretKey } from '../lib/auth'
-import { newId, randomToken } from '../lib/crypto'
-import { type AppEnv, type Env, hubFor, publicOrigin } from '../lib/env'
+import { type AppEnv, hubFor } from '../lib/env'
 import { ApiError } from '../lib/errors'
 import { hashEmail } from '../lib/ip-hash'
-import { newPortalToken, portalTokenHash } from '../lib/portal-token'
-import { type AffiliateInput, affiliateInput, affiliatePatch } from '../lib/schemas'
+import { affiliateInput, affiliatePatch } from '../lib/schemas'
 import { parseBody } from '../lib/validate'
-import type {
-  Affiliate,
-  AffiliateStatus,
-  CommissionRule,
-  Mode,
-  PortalLinkResult,
-  SignupReward,
-} from '../shared'
+import type { AffiliateStatus, PortalLinkResult } from '../shared'
 import { assertPromoCodesFree, promoCodesByAffiliate, replacePromoCodes } from '../stripe/promo-codes'
-import { emitWebhook } from '../webhooks/enqueue'
+
+// The join page and the affiliate page import these from here.
+export { affiliateJson } from '../affiliates/json'
+export { type InsertAffiliateOptions, insertAffiliate, replacePortalLink } from '../affiliates/service'
 
 export const affiliateRoutes = new Hono<AppEnv>()
 
 affiliateRoutes.use('/v1/affiliates', requireSecretKey)
 affiliateRoutes.use('/v1/affiliates/*', requireSecretKey)
-
-type Row = typeof affiliates.$inferSelect
-/** A row just created or given a new portal link: the only time its token is known. */
-type RowWithToken = Row & { newPortalToken?: string }
-
-/**
- * The API form of an affiliate. `viewer` is the mode of the key asking (undefined: the founder's
- * dashboard): a test key sees a live affiliate without its email.
- */
-export function affiliateJson(
-  c: { env: Env; req: { url: string } },
-  row: RowWithToken,
-  viewer?: Mode,
-): Affiliate {
-  const origin = publicOrigin(c.env, c.req.url)
-  const redacted = viewer === 'test' && row.mode === 'live'
-  return {
-    id: row.id,
-    code: row.code,
-    name: row.name,
-    email: redacted ? null : row.email,
-    commission: row.commission ? (JSON.parse(row.commission) as CommissionRule) : null,
-    signup_reward: row.signupReward ? (JSON.parse(row.signupReward) as SignupReward) : null,
-    status: row.status,
-    mode: row.mode,
-    portal_url: row.newPortalToken && !redacted ? `${origin}/portal/${row.newPortalToken}` : null,
-    link: `${origin}/go/${row.code}`,
-    created_at: row.createdAt,
-  }
-}
-
-/** A readable code from the name ("Jane Doe" → "janedoe"), with a suffix when it is taken. */
-function codeFromName(name: string, attempt: number): string {
-  const base =
-    name
-      .toLowerCase()
-      .replace(/[^a-z0-9]/g, '')
-      .slice(0, 24) || 'partner'
-  return attempt === 0 ? base : `${base}${randomToken(4).toLowerCase()}`
-}
-
-/** What a join-page application adds to an affiliate: it may start `pending`, with its website and note. */
-export interface InsertAffiliateOptions {
-  status?: 'pending' | 'active'
-  website?: string | null
-  promotion?: string | null
-}
-
-/**
- * Inserts an affiliate (a free code derived from the name unless one is given) and sends
- * `affiliate.created` (with the portal link while it is the only place the link exists; none for
- * a pending application, whose portal does not open). Used by the dashboard and the join page too.
- */
-export async function insertAffiliate(
-  c: { env: Env; req: { url: string } },
-  programId: string,
-  mode: Mode,
-  body: AffiliateInput,
-  options: InsertAffiliateOptions = {},
-): Promise<RowWithToken> {
-  const env = c.env
-  const db = drizzle(env.DB)
-  const now = new Date().toISOString()
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const code = body.code ? body.code.toLowerCase() : codeFromName(body.name, attempt)
-    const token = newPortalToken()
-    const row: Row = {
-      id: newId('aff'),
-      programId,
-      code,
-      name: body.name,
-      email: body.email,
-      emailHash: await hashEmail(programId, body.email),
-      commission: body.commission ? JSON.stringify(body.commission) : null,
-      signupReward: body.signup_reward ? JSON.stringify(body.signup_reward) : null,
-      status: options.status ?? 'active',
-      website: options.website ?? null,
-      promotion: options.promotion ?? null,
-      portalToken: null,
-      portalTokenHash: await portalTokenHash(token),
-      mode,
-      createdAt: now,
-      updatedAt: now,
-    }
-    try {
-      await db.insert(affiliates).values(row)
-    } catch (err) {
-      if (!isUniqueViolation(err, 'affiliates')) throw err
-      if (body.code) throw new ApiError('conflict', `The code "${code}" is taken`, 'code')
-      continue
-    }
-    await hubFor(env, programId).invalidate()
-    const created: RowWithToken = { ...row, newPortalToken: token }
-    const data = affiliateJson(c, created)
-    if (row.status !== 'active') data.portal_url = null
-    await emitWebhook(env, {
-      programId,
-      mode,
-      type: 'affiliate.created',
-      id: newId('evt'),
-      createdAt: now,
-      data,
-    })
-    return created
-  }
-  throw new ApiError('conflict', 'Could not find a free code; pass one explicitly', 'code')
-}
 
 affiliateRoutes.post('/v1/affiliates', async (c) => {
   const body = await parseBody(c, affiliateInput)
@@ -177,17 +63,7 @@ affiliateRoutes.get('/v1/affiliates', async (c) => {
   const unknown = Object.keys(q).find((k) => k !== 'status' && k !== 'format')
   if (unknown) throw new ApiError('invalid_request', `Unknown query parameter ${unknown}`, unknown)
   if (wantsCsv(q)) return affiliatesExport(c, programId, mode, status)
-  const rows = await drizzle(c.env.DB)
-    .select()
-    .from(affiliates)
-    .where(
-      and(
-        eq(affiliates.programId, programId),
-        mode === 'live' ? eq(affiliates.mode, 'live') : undefined,
-        status ? eq(affiliates.status, status) : undefined,
-      ),
-    )
-    .orderBy(asc(affiliates.createdAt))
+  const rows = await listAffiliates(c.env.DB, programId, { visibleTo: mode, status })
   const promoCodes = await promoCodesByAffiliate(c.env.DB, programId)
   return c.json({
     affiliates: rows.map((r) => ({ ...affiliateJson(c, r, mode), promo_codes: promoCodes.get(r.id) ?? [] })),
@@ -195,26 +71,15 @@ affiliateRoutes.get('/v1/affiliates', async (c) => {
 })
 
 /** The affiliate named by `:id` (an id or a code) that the key may see, else 404. */
-async function findAffiliate(c: Context<AppEnv>): Promise<Row> {
+async function affiliateOf(c: Context<AppEnv>): Promise<AffiliateRow> {
   const { programId, mode } = c.get('auth')
-  const id = c.req.param('id') ?? ''
-  const row = await drizzle(c.env.DB)
-    .select()
-    .from(affiliates)
-    .where(
-      and(
-        eq(affiliates.programId, programId),
-        id.startsWith('aff_') ? eq(affiliates.id, id) : eq(affiliates.code, id.toLowerCase()),
-        mode === 'live' ? eq(affiliates.mode, 'live') : undefined,
-      ),
-    )
-    .get()
+  const row = await findAffiliate(c.env.DB, programId, c.req.param('id') ?? '', { visibleTo: mode })
   if (!row) throw new ApiError('not_found', 'No affiliate with that id or code', 'id')
   return row
 }
 
 /** A test key may read a live affiliate but never change it. */
-function assertMayChange(c: Context<AppEnv>, row: Row): void {
+function assertMayChange(c: Context<AppEnv>, row: AffiliateRow): void {
   if (c.get('auth').mode === 'test' && row.mode === 'live') {
     throw new ApiError(
       'forbidden',
@@ -225,17 +90,17 @@ function assertMayChange(c: Context<AppEnv>, row: Row): void {
 }
 
 affiliateRoutes.get('/v1/affiliates/:id', async (c) => {
-  const row = await findAffiliate(c)
+  const row = await affiliateOf(c)
   const promoCodes = (await promoCodesByAffiliate(c.env.DB, row.programId, [row.id])).get(row.id) ?? []
   return c.json({ affiliate: { ...affiliateJson(c, row, c.get('auth').mode), promo_codes: promoCodes } })
 })
 
 affiliateRoutes.patch('/v1/affiliates/:id', async (c) => {
   const body = await parseBody(c, affiliatePatch)
-  const row = await findAffiliate(c)
+  const row = await affiliateOf(c)
   assertMayChange(c, row)
   if (body.promo_codes) await assertPromoCodesFree(c.env.DB, row.programId, body.promo_codes, row.id)
-  const next: Row = {
+  const next: AffiliateRow = {
     ...row,
     name: body.name ?? row.name,
     email: body.email ?? row.email,
@@ -255,7 +120,7 @@ affiliateRoutes.patch('/v1/affiliates/:id', async (c) => {
     status: body.status ?? row.status,
     updatedAt: new Date().toISOString(),
   }
-  await drizzle(c.env.DB).update(affiliates).set(next).where(eq(affiliates.id, row.id))
+  await updateAffiliateRow(c.env.DB, next)
   if (body.promo_codes) await replacePromoCodes(c.env.DB, row.programId, row.id, body.promo_codes)
   await hubFor(c.env, row.programId).invalidate()
   // A disabled affiliate's open sockets (portal and live tokens) close at once.
@@ -273,7 +138,7 @@ affiliateRoutes.patch('/v1/affiliates/:id', async (c) => {
 for (const action of ['approve', 'reject'] as const) {
   affiliateRoutes.post(`/v1/affiliates/:id/${action}`, async (c) => {
     await readOptionalEmptyBody(c)
-    const row = await findAffiliate(c)
+    const row = await affiliateOf(c)
     assertMayChange(c, row)
     const affiliate = await decideApplication(c, row, action)
     return c.json({ affiliate: { ...affiliate, promo_codes: [] } })
@@ -289,29 +154,10 @@ affiliateRoutes.post('/v1/affiliates/:id/portal-link', async (c) => {
     throw new ApiError('forbidden', 'Portal links are issued with the live secret key')
   }
   await readOptionalEmptyBody(c)
-  const row = await findAffiliate(c)
+  const row = await affiliateOf(c)
   const result: PortalLinkResult = { portal_url: await replacePortalLink(c, row) }
   return c.json(result, 201)
 })
-
-/**
- * Gives the affiliate a new portal token and answers its URL: the old token's hash is replaced
- * and the sockets opened with it are closed. For the portal-link endpoint, and for approving an
- * application (the approval's answer and webhook carry the link, which exists nowhere else).
- */
-export async function replacePortalLink(c: { env: Env; req: { url: string } }, row: Row): Promise<string> {
-  const token = newPortalToken()
-  await drizzle(c.env.DB)
-    .update(affiliates)
-    .set({
-      portalToken: null,
-      portalTokenHash: await portalTokenHash(token),
-      updatedAt: new Date().toISOString(),
-    })
-    .where(eq(affiliates.id, row.id))
-  await closeSockets(c.env, row.programId, portalTag(row.id))
-  return `${publicOrigin(c.env, c.req.url)}/portal/${token}`
-}
 
 /** The endpoint takes no body; anything but an empty one (or `{}`) is refused, naming the fields. */
 async function readOptionalEmptyBody(c: Context<AppEnv>): Promise<void> {

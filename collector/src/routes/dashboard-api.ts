@@ -2,11 +2,11 @@
  * The dashboard's own JSON endpoints (session cookie + CSRF token on every mutation). They reuse
  * the query code of the public API (stats, commissions, affiliates), scoped by `?program&mode`.
  */
-import { eq } from 'drizzle-orm'
-import { drizzle } from 'drizzle-orm/d1'
 import { type Context, Hono } from 'hono'
 import { z } from 'zod'
-import { affiliates } from '../db/schema'
+import { listAffiliates } from '../affiliates/data'
+import { affiliateJson } from '../affiliates/json'
+import { insertAffiliate } from '../affiliates/service'
 import { hubFor } from '../lib/env'
 import { ApiError } from '../lib/errors'
 import { affiliateInput } from '../lib/schemas'
@@ -14,7 +14,6 @@ import { requireCsrf, requireSession, type SessionEnv } from '../lib/session'
 import { queryStats } from '../lib/stats-query'
 import { parseBody } from '../lib/validate'
 import type { Mode } from '../shared'
-import { affiliateJson, insertAffiliate } from './affiliates'
 import { changeCommissionStatus, listCommissions } from './commissions'
 
 export const dashboardApi = new Hono<SessionEnv>()
@@ -77,7 +76,7 @@ dashboardApi.get('/dashboard/api/overview', async (c) => {
   const affiliateId = q.affiliate ? stats.affiliates[0]?.id : undefined
   const [last, rows, program, live] = await Promise.all([
     lastActivity(db, programId, mode, { from: stats.from, to: stats.to, sub: q.sub || undefined }),
-    drizzle(db).select().from(affiliates).where(eq(affiliates.programId, programId)),
+    listAffiliates(db, programId),
     db.prepare('SELECT currency FROM programs WHERE id = ?').bind(programId).first<{ currency: string }>(),
     q.live === '1'
       ? Promise.all([hub.totals(mode), hub.activity(mode, affiliateId)]).then(([totals, a]) => ({

@@ -10,6 +10,7 @@
  */
 import { type Context, Hono } from 'hono'
 import { z } from 'zod'
+import { findAffiliate, isActiveAffiliate } from '../affiliates/data'
 import { SOCKET_ROLE_HEADER, type SocketRole } from '../hub/sockets'
 import { authFailure, requireSecretKey } from '../lib/auth'
 import { type AppEnv, type Env, hubFor, publicOrigin } from '../lib/env'
@@ -44,11 +45,7 @@ async function tokenTarget(env: Env, token: string): Promise<Target | null> {
     const live = await verifyToken<LiveTokenPayload>(env, token, 'live')
     if (!live) return null
     if (!live.a) return { programId: live.p, role: { kind: 'founder', mode: live.m } }
-    const active = await env.DB.prepare(
-      "SELECT 1 FROM affiliates WHERE id = ? AND program_id = ? AND status = 'active'",
-    )
-      .bind(live.a, live.p)
-      .first()
+    const active = await isActiveAffiliate(env.DB, live.p, live.a)
     return active
       ? { programId: live.p, role: { kind: 'affiliate', affiliateId: live.a, mode: live.m } }
       : null
@@ -142,11 +139,7 @@ liveRoutes.post('/v1/live/tokens', requireSecretKey, async (c) => {
   if (body.affiliate_id) {
     // A live key follows live affiliates; a test key any affiliate (test events may be attributed
     // to live affiliates), always in test mode.
-    const aff = await c.env.DB.prepare(
-      "SELECT id FROM affiliates WHERE program_id = ? AND (id = ? OR code = ?) AND (mode = 'live' OR ? = 'test')",
-    )
-      .bind(programId, body.affiliate_id, body.affiliate_id.toLowerCase(), mode)
-      .first<{ id: string }>()
+    const aff = await findAffiliate(c.env.DB, programId, body.affiliate_id, { visibleTo: mode })
     if (!aff) throw new ApiError('invalid_request', 'No affiliate with that id or code', 'affiliate_id')
     affiliateId = aff.id
   }

@@ -4,6 +4,7 @@
  * its mode; live updates come from `/v1/live?token=<the same token>`.
  */
 import { type Context, Hono } from 'hono'
+import { affiliateWithProgram } from '../affiliates/data'
 import { type Env, hubFor, publicOrigin } from '../lib/env'
 import { hashIp } from '../lib/ip-hash'
 import { affiliateByPortalToken } from '../lib/portal-token'
@@ -13,46 +14,17 @@ import { pageHeaders } from '../pages/layout'
 import { PortalPage } from '../pages/portal'
 import { commissionNote, type PortalLink, portalTerms } from '../pages/portal-terms'
 import { affiliateBalance, affiliatePayouts, nextApproval, nextPayoutNote } from '../payouts/portal-data'
-import type { CommissionRule, CommissionStatus, Mode, Promotion, SignupReward } from '../shared'
+import type { CommissionRule, CommissionStatus, Promotion, SignupReward } from '../shared'
 import { promoCodesByAffiliate } from '../stripe/promo-codes'
 
 export const portalRoutes = new Hono<{ Bindings: Env }>()
 
-interface PortalAffiliate {
-  id: string
-  code: string
-  name: string
-  mode: Mode
-  program_id: string
-  program_name: string
-  landing_url: string | null
-  min_payout: string
-  commission: string | null
-  program_commission: string
-  currency: string
-  recurring_months: number | null
-  hold_days: number
-  cookie_days: number
-  attribution: 'last_click' | 'first_click'
-  bonus: string | null
-  signup_reward: string | null
-  /** The affiliate's own signup reward, over the program's (amount 0: none). */
-  affiliate_signup_reward: string | null
-  promotions: string
-}
+type PortalAffiliate = NonNullable<Awaited<ReturnType<typeof affiliateWithProgram>>>
 
-async function findAffiliate(c: Context<{ Bindings: Env }>): Promise<PortalAffiliate | null> {
+async function findAffiliate(c: Context<{ Bindings: Env }>): Promise<PortalAffiliate | undefined> {
   const found = await affiliateByPortalToken(c.env.DB, c.req.param('token') ?? '')
-  if (!found) return null
-  return c.env.DB.prepare(
-    `SELECT a.id, a.code, a.name, a.mode, a.program_id, a.commission, a.signup_reward AS affiliate_signup_reward,
-       p.name AS program_name, p.landing_url,
-       p.min_payout, p.commission AS program_commission, p.currency, p.recurring_months, p.hold_days,
-       p.cookie_days, p.attribution, p.bonus, p.signup_reward, p.promotions
-     FROM affiliates a JOIN programs p ON p.id = a.program_id WHERE a.id = ?`,
-  )
-    .bind(found.id)
-    .first<PortalAffiliate>()
+  if (!found) return undefined
+  return affiliateWithProgram(c.env.DB, found.id)
 }
 
 /** An unknown token is a guess at a credential: counted per IP like a failed key. */
@@ -64,8 +36,9 @@ async function notFound(c: Context<{ Bindings: Env }>): Promise<Response> {
 }
 
 portalRoutes.get('/portal/:token', async (c) => {
-  const aff = await findAffiliate(c)
-  if (!aff) return notFound(c)
+  const found = await findAffiliate(c)
+  if (!found) return notFound(c)
+  const { affiliate: aff, program } = found
   pageHeaders(c)
   const origin = publicOrigin(c.env, c.req.url)
   const links: PortalLink[] = [
@@ -75,8 +48,8 @@ portalRoutes.get('/portal/:token', async (c) => {
       use: 'Use it anywhere you post a link (social posts, videos, newsletters); add ?sub=<campaign> to tell your campaigns apart.',
     },
   ]
-  if (aff.landing_url) {
-    const url = new URL(aff.landing_url)
+  if (program.landingUrl) {
+    const url = new URL(program.landingUrl)
     url.searchParams.set('ref', aff.code)
     links.push({
       label: 'Landing page',
@@ -87,46 +60,47 @@ portalRoutes.get('/portal/:token', async (c) => {
   // The portal's browser, hashed like a click's visitor: a signup through a click from it is a self-referral.
   const now = Date.now()
   const ip = c.req.header('cf-connecting-ip') ?? c.req.header('x-real-ip') ?? '0.0.0.0'
-  const visitor = await hashIp(c.env, aff.program_id, ip, c.req.header('user-agent') ?? '', now)
+  const visitor = await hashIp(c.env, aff.programId, ip, c.req.header('user-agent') ?? '', now)
   const [totals, , codes] = await Promise.all([
-    hubFor(c.env, aff.program_id).totals(aff.mode, aff.id),
-    hubFor(c.env, aff.program_id).notePortalVisit(aff.id, visitor, now),
-    promoCodesByAffiliate(c.env.DB, aff.program_id, [aff.id]),
+    hubFor(c.env, aff.programId).totals(aff.mode, aff.id),
+    hubFor(c.env, aff.programId).notePortalVisit(aff.id, visitor, now),
+    promoCodesByAffiliate(c.env.DB, aff.programId, [aff.id]),
   ])
   return c.html(
     <PortalPage
       token={c.req.param('token')}
       affiliateName={aff.name}
-      programName={aff.program_name}
+      programName={program.name}
       links={links}
       totals={totals}
       test={aff.mode === 'test'}
-      terms={termsOf(aff)}
+      terms={termsOf(found)}
       promoCodes={codes.get(aff.id) ?? []}
     />,
   )
 })
 
-function signupRewardTerms(aff: PortalAffiliate): SignupReward | null {
-  const own = aff.affiliate_signup_reward ? (JSON.parse(aff.affiliate_signup_reward) as SignupReward) : null
+function signupRewardTerms({ affiliate, program }: PortalAffiliate): SignupReward | null {
+  const own = affiliate.signupReward ? (JSON.parse(affiliate.signupReward) as SignupReward) : null
   if (own) return own.amount > 0 ? own : null
-  return aff.signup_reward ? (JSON.parse(aff.signup_reward) as SignupReward) : null
+  return program.signupReward ? (JSON.parse(program.signupReward) as SignupReward) : null
 }
 
-function termsOf(aff: PortalAffiliate) {
+function termsOf(found: PortalAffiliate) {
+  const { affiliate, program } = found
   return portalTerms({
-    currency: aff.currency,
-    commission: JSON.parse(aff.program_commission) as CommissionRule,
-    override: aff.commission ? (JSON.parse(aff.commission) as CommissionRule) : null,
-    recurringMonths: aff.recurring_months,
-    holdDays: aff.hold_days,
-    cookieDays: aff.cookie_days,
-    attribution: aff.attribution,
-    bonus: aff.bonus ? JSON.parse(aff.bonus) : null,
-    signupReward: signupRewardTerms(aff),
-    promotions: JSON.parse(aff.promotions || '[]') as Promotion[],
-    minPayout: JSON.parse(aff.min_payout || '{}') as Record<string, number>,
-    affiliateId: aff.id,
+    currency: program.currency,
+    commission: JSON.parse(program.commission) as CommissionRule,
+    override: affiliate.commission ? (JSON.parse(affiliate.commission) as CommissionRule) : null,
+    recurringMonths: program.recurringMonths,
+    holdDays: program.holdDays,
+    cookieDays: program.cookieDays,
+    attribution: program.attribution,
+    bonus: program.bonus ? JSON.parse(program.bonus) : null,
+    signupReward: signupRewardTerms(found),
+    promotions: JSON.parse(program.promotions || '[]') as Promotion[],
+    minPayout: JSON.parse(program.minPayout || '{}') as Record<string, number>,
+    affiliateId: affiliate.id,
     now: Date.now(),
   })
 }
@@ -134,16 +108,17 @@ function termsOf(aff: PortalAffiliate) {
 const RECENT = 20
 
 portalRoutes.get('/portal/:token/data.json', async (c) => {
-  const aff = await findAffiliate(c)
-  if (!aff) return notFound(c)
+  const found = await findAffiliate(c)
+  if (!found) return notFound(c)
+  const { affiliate: aff, program } = found
   c.header('Cache-Control', 'no-store')
   c.header('Referrer-Policy', 'no-referrer')
   const db = c.env.DB
-  const scope = [aff.program_id, aff.mode, aff.id] as const
-  const self = { programId: aff.program_id, mode: aff.mode, affiliateId: aff.id }
+  const scope = [aff.programId, aff.mode, aff.id] as const
+  const self = { programId: aff.programId, mode: aff.mode, affiliateId: aff.id }
   const [activity, stats, lists, balance, payouts, nextApprovalAt] = await Promise.all([
-    hubFor(c.env, aff.program_id).activity(aff.mode, aff.id),
-    queryStats(db, aff.program_id, aff.mode, {
+    hubFor(c.env, aff.programId).activity(aff.mode, aff.id),
+    queryStats(db, aff.programId, aff.mode, {
       affiliate: aff.id,
       interval: 'day',
       tz: c.req.query('tz') || 'UTC',
@@ -186,7 +161,7 @@ portalRoutes.get('/portal/:token/data.json', async (c) => {
     payouts,
     next_payout: nextPayoutNote({
       balance,
-      minPayout: JSON.parse(aff.min_payout || '{}'),
+      minPayout: JSON.parse(program.minPayout || '{}'),
       nextApprovalAt,
     }),
   })

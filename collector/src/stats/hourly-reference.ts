@@ -4,6 +4,7 @@
  * scale, slow at a year of data (it reads every hourly row in the range); not used by routes.
  */
 
+import { findAffiliate, statsAffiliates } from '../affiliates/data'
 import { ApiError } from '../lib/errors'
 import { addSums, buildSeries, type RollupSums } from '../lib/rollup-series'
 import { parseStatsQuery, type StatsQuery } from '../lib/stats-query'
@@ -25,10 +26,7 @@ export async function queryStatsHourly(
 
   let affiliateId: string | null = null
   if (affiliate) {
-    const aff = await db
-      .prepare('SELECT id FROM affiliates WHERE program_id = ? AND (id = ? OR code = ?)')
-      .bind(programId, affiliate, affiliate.toLowerCase())
-      .first<{ id: string }>()
+    const aff = await findAffiliate(db, programId, affiliate)
     if (!aff) throw new ApiError('invalid_request', 'No affiliate with that id or code', 'affiliate')
     affiliateId = aff.id
   }
@@ -44,21 +42,18 @@ export async function queryStatsHourly(
   if (affiliateId) where.push(`affiliate_id = ?${params.push(affiliateId)}`)
   if (sub !== undefined) where.push(`sub = ?${params.push(sub)}`)
   const filter = where.join(' AND ')
-  const [byHour, byAffiliate, names] = await db.batch([
-    db
-      .prepare(`SELECT hour, currency, ${SUMS} FROM rollups WHERE ${filter} GROUP BY hour, currency`)
-      .bind(...params),
-    db
-      .prepare(
-        `SELECT affiliate_id, currency, ${SUMS} FROM rollups WHERE ${filter} GROUP BY affiliate_id, currency`,
-      )
-      .bind(...params),
-    db
-      // Live stats list live affiliates only; test stats list every affiliate (test events may credit any).
-      .prepare(
-        "SELECT id, code, name FROM affiliates WHERE program_id = ? AND (mode = 'live' OR ? = 'test') ORDER BY created_at",
-      )
-      .bind(programId, mode),
+  const [[byHour, byAffiliate], names] = await Promise.all([
+    db.batch([
+      db
+        .prepare(`SELECT hour, currency, ${SUMS} FROM rollups WHERE ${filter} GROUP BY hour, currency`)
+        .bind(...params),
+      db
+        .prepare(
+          `SELECT affiliate_id, currency, ${SUMS} FROM rollups WHERE ${filter} GROUP BY affiliate_id, currency`,
+        )
+        .bind(...params),
+    ]),
+    statsAffiliates(db, programId, mode),
   ])
   const hourRows = (byHour?.results ?? []) as unknown as RollupSums[]
   const totals = emptyTotals()
@@ -71,7 +66,7 @@ export async function queryStatsHourly(
     addSums(t, r)
     perAffiliate.set(r.affiliate_id, t)
   }
-  const affiliates = ((names?.results ?? []) as Array<{ id: string; code: string; name: string }>)
+  const affiliates = names
     .filter((a) => !affiliateId || a.id === affiliateId)
     .map((a) => ({ id: a.id, code: a.code, name: a.name, totals: perAffiliate.get(a.id) ?? emptyTotals() }))
 

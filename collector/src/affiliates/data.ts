@@ -1,0 +1,159 @@
+/**
+ * The affiliates data module: rows typed from the drizzle schema, the one lookup by id or code,
+ * the lists, and the row writes. D1 only: reloading the hub, webhooks and sockets are the
+ * caller's (affiliates/service.ts for the API's own changes).
+ *
+ * Modes: an affiliate belongs to one mode, but test events may be credited to live affiliates,
+ * so a test key may see every affiliate while a live key sees live ones only (`visibleTo`).
+ */
+import { and, asc, desc, eq, or } from 'drizzle-orm'
+import { drizzle } from 'drizzle-orm/d1'
+import { affiliates, programs } from '../db/schema'
+import { isUniqueViolation } from '../hub/d1-writes'
+import type { AffiliateStatus, Mode } from '../shared'
+
+export type AffiliateRow = typeof affiliates.$inferSelect
+/** What lists of affiliates (stats, filters) show of each. */
+export type AffiliateRef = Pick<AffiliateRow, 'id' | 'code' | 'name'>
+export type ProgramRow = typeof programs.$inferSelect
+
+export interface FindAffiliateOptions {
+  /** The mode of the key asking: `live` sees live affiliates only, `test` every one; absent: every one. */
+  visibleTo?: Mode | undefined
+}
+
+/** Live keys see live affiliates only; test keys (and callers without a key) see every one. */
+function visibleTo(mode: Mode | undefined) {
+  return mode === 'live' ? eq(affiliates.mode, 'live') : undefined
+}
+
+/**
+ * The program's affiliate with this id, or with this code in any case (codes are stored
+ * lower-case); an id wins over another affiliate's code. Undefined when the program has none
+ * that the asker may see.
+ *
+ * @example
+ * const row = await findAffiliate(env.DB, programId, 'Jane', { visibleTo: 'live' })
+ */
+export async function findAffiliate(
+  db: D1Database,
+  programId: string,
+  idOrCode: string,
+  options: FindAffiliateOptions = {},
+): Promise<AffiliateRow | undefined> {
+  return drizzle(db)
+    .select()
+    .from(affiliates)
+    .where(
+      and(
+        eq(affiliates.programId, programId),
+        or(eq(affiliates.id, idOrCode), eq(affiliates.code, idOrCode.toLowerCase())),
+        visibleTo(options.visibleTo),
+      ),
+    )
+    .orderBy(desc(eq(affiliates.id, idOrCode)))
+    .get()
+}
+
+export interface ListAffiliatesOptions extends FindAffiliateOptions {
+  status?: AffiliateStatus | undefined
+}
+
+/** The program's affiliates the asker may see (with `status`, only those), oldest first. */
+export function listAffiliates(
+  db: D1Database,
+  programId: string,
+  options: ListAffiliatesOptions = {},
+): Promise<AffiliateRow[]> {
+  return drizzle(db)
+    .select()
+    .from(affiliates)
+    .where(
+      and(
+        eq(affiliates.programId, programId),
+        visibleTo(options.visibleTo),
+        options.status ? eq(affiliates.status, options.status) : undefined,
+      ),
+    )
+    .orderBy(asc(affiliates.createdAt))
+}
+
+/**
+ * The affiliates a stats answer lists, oldest first: live stats list live affiliates only, test
+ * stats every affiliate (test events may credit any); with `affiliateId`, that one only.
+ */
+export function statsAffiliates(
+  db: D1Database,
+  programId: string,
+  mode: Mode,
+  affiliateId?: string | null,
+): Promise<AffiliateRef[]> {
+  return drizzle(db)
+    .select({ id: affiliates.id, code: affiliates.code, name: affiliates.name })
+    .from(affiliates)
+    .where(
+      and(
+        eq(affiliates.programId, programId),
+        visibleTo(mode),
+        affiliateId ? eq(affiliates.id, affiliateId) : undefined,
+      ),
+    )
+    .orderBy(asc(affiliates.createdAt))
+}
+
+/** Whether the program has this affiliate and it is `active` (the only status that earns and follows live). */
+export async function isActiveAffiliate(
+  db: D1Database,
+  programId: string,
+  affiliateId: string,
+): Promise<boolean> {
+  const row = await drizzle(db)
+    .select({ id: affiliates.id })
+    .from(affiliates)
+    .where(
+      and(
+        eq(affiliates.id, affiliateId),
+        eq(affiliates.programId, programId),
+        eq(affiliates.status, 'active'),
+      ),
+    )
+    .get()
+  return row !== undefined
+}
+
+/** An affiliate with its program, for the portal (which knows the affiliate's id from its token). */
+export async function affiliateWithProgram(
+  db: D1Database,
+  affiliateId: string,
+): Promise<{ affiliate: AffiliateRow; program: ProgramRow } | undefined> {
+  return drizzle(db)
+    .select({ affiliate: affiliates, program: programs })
+    .from(affiliates)
+    .innerJoin(programs, eq(programs.id, affiliates.programId))
+    .where(eq(affiliates.id, affiliateId))
+    .get()
+}
+
+/** Inserts the row; false when its code (or another unique column) is already taken. */
+export async function insertAffiliateRow(db: D1Database, row: AffiliateRow): Promise<boolean> {
+  try {
+    await drizzle(db).insert(affiliates).values(row)
+    return true
+  } catch (err) {
+    if (isUniqueViolation(err, 'affiliates')) return false
+    throw err
+  }
+}
+
+/** Writes every column of the row over the stored one with its id. */
+export async function updateAffiliateRow(db: D1Database, row: AffiliateRow): Promise<void> {
+  await drizzle(db).update(affiliates).set(row).where(eq(affiliates.id, row.id))
+}
+
+/** Replaces the affiliate's portal token by this hash (a legacy plaintext token is dropped). */
+export async function setPortalTokenHash(db: D1Database, affiliateId: string, hash: string): Promise<void> {
+  await drizzle(db)
+    .update(affiliates)
+    .set({ portalToken: null, portalTokenHash: hash, updatedAt: new Date().toISOString() })
+    .where(eq(affiliates.id, affiliateId))
+}
