@@ -162,6 +162,10 @@ describe('accessibility (axe-core: no serious or critical violation)', () => {
     await page.goto(`${collector.url}/dashboard/health?${q}&mode=test`)
     await page.locator('#purge-h').waitFor()
     await check(page, 'health, test data with the purge form')
+
+    await page.goto(`${collector.url}/dashboard/customers/cus_axe?${q}&mode=live`)
+    await page.locator('#journey').waitFor()
+    await check(page, 'customer journey')
     await page.close()
   })
 

@@ -1,7 +1,8 @@
 /**
  * The Health page in real Chromium against the real collector (wrangler dev, local D1): tracking
  * health figures and origins from real clicks, an alert raised by a real rule, the mode switch,
- * and the test-data purge behind its confirmation.
+ * and the test-data purge behind its confirmation; and a customer's journey view, reached from the
+ * affiliate page's conversions.
  */
 import type { BrowserContext } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -111,6 +112,66 @@ describe('health page', () => {
     expect((await collector.api('GET', '/v1/conversions', { token: testSk })).body.conversions).toHaveLength(
       1,
     )
+    await page.close()
+  })
+
+  it('opens a customer’s journey from the affiliate page: the credited click, the decision, the commission history', async () => {
+    const { program, keys } = await collector.createProgram({
+      name: 'Journey Co',
+      commission: { type: 'percent', percent: 20 },
+    })
+    const sk = keys.secret ?? ''
+    const aff = (
+      await collector.api('POST', '/v1/affiliates', {
+        token: sk,
+        body: { name: 'Omar', email: 'omar@journey.example', code: 'omar-journey' },
+      })
+    ).body.affiliate
+    const res = await fetch(`${collector.url}/v1/clicks`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain', 'user-agent': BROWSER_UA },
+      body: JSON.stringify({
+        key: keys.publishable,
+        ref: aff.code,
+        url: 'https://journey.example/pricing?ref=omar-journey&sub=yt',
+      }),
+    })
+    const { click_id } = (await res.json()) as { click_id: string }
+    expect(
+      (
+        await collector.api('POST', '/v1/signups', {
+          token: sk,
+          body: { customer_id: 'cus_story', click_id },
+        })
+      ).status,
+    ).toBe(201)
+    expect(
+      (
+        await collector.api('POST', '/v1/conversions', {
+          token: sk,
+          body: { event_id: 'inv_story', customer_id: 'cus_story', amount: 10_000, currency: 'USD' },
+        })
+      ).status,
+    ).toBe(201)
+
+    const page = await browser.newPage()
+    await signIn(page, collector.url, collector.adminToken)
+    await page.goto(`${collector.url}/dashboard/affiliates/${aff.id}?program=${program.id}`)
+    await page.click('#aff-conversions a:text("cus_story")')
+    await page.locator('#journey').waitFor()
+    expect(new URL(page.url()).pathname).toBe('/dashboard/customers/cus_story')
+    await expect(page.locator('#decision').textContent()).resolves.toContain('Omar (omar-journey)')
+    await expect(
+      page.locator(`#journey-clicks tr[data-click="${click_id}"]`).getAttribute('data-credited'),
+    ).resolves.toBe('yes')
+    const commission = page.locator('article.commission').first()
+    await expect(commission.textContent()).resolves.toContain('$20.00')
+    await expect(commission.locator('ol.history li').first().textContent()).resolves.toContain('pending')
+    // Another mode has no such customer: a 404, not the live story.
+    const other = await page.goto(
+      `${collector.url}/dashboard/customers/cus_story?program=${program.id}&mode=test`,
+    )
+    expect(other?.status()).toBe(404)
     await page.close()
   })
 })

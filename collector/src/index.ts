@@ -7,10 +7,11 @@ import { affiliateDashboardRoutes } from './affiliates/dashboard-routes'
 import { alertRoutes } from './alerts/routes'
 import { commissionDashboardRoutes } from './commissions/dashboard-routes'
 import { dashboardExportRoutes, exportRoutes } from './exports/routes'
-import { hubAdminRoutes } from './hub-admin/routes'
 import { healthDashboardRoutes } from './health/routes'
+import { hubAdminRoutes } from './hub-admin/routes'
 import { applicationDashboardRoutes } from './join/dashboard-routes'
 import { joinRoutes } from './join/routes'
+import { journeyDashboardRoutes } from './journey/dashboard-routes'
 import { journeyRoutes } from './journey/routes'
 import type { AppEnv, Env } from './lib/env'
 import { errorResponse, onError } from './lib/errors'
@@ -79,6 +80,7 @@ app.route('/', settingsDashboardRoutes)
 app.route('/', integrationDashboardRoutes)
 app.route('/', applicationDashboardRoutes)
 app.route('/', healthDashboardRoutes)
+app.route('/', journeyDashboardRoutes)
 app.route('/', programDashboardRoutes)
 app.route('/', assetRoutes)
 

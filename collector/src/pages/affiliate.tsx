@@ -8,6 +8,7 @@
  */
 
 import type { ConversionRecord } from '../exports/routes'
+import { journeyHref } from '../journey/href'
 import type { CommissionRecord, PortalPayout, SignupReward, StatsResult } from '../shared'
 import { Counters } from './dashboard'
 import { formatMoney } from './format'
@@ -282,7 +283,13 @@ export function AffiliatePage(p: AffiliatePageProps) {
                   {p.conversions.map((c) => (
                     <tr>
                       <td>{dateTime(c.occurred_at)}</td>
-                      <td>{c.customer_id ?? 'no customer id'}</td>
+                      <td>
+                        {c.customer_id ? (
+                          <a href={journeyHref(p.programId, p.mode, c.customer_id)}>{c.customer_id}</a>
+                        ) : (
+                          'no customer id'
+                        )}
+                      </td>
                       <td class="num">
                         {formatMoney(c.amount, c.currency)}
                         {c.refunded_amount ? ` (refunded ${formatMoney(c.refunded_amount, c.currency)})` : ''}

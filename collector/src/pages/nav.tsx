@@ -13,6 +13,8 @@ export type DashboardPageName =
   | 'settings'
   | 'health'
   | 'programs'
+  /** Not in the navigation: a customer's journey, reached from a conversion or commission. */
+  | 'journey'
 
 export interface DashboardNavProps {
   programId: string
