@@ -7,6 +7,28 @@ import type { Program } from '../shared'
 
 type Form = Record<string, string | undefined>
 
+/**
+ * The thresholds the form edits besides the click flood (`fraud_max_clicks`, `fraud_window_minutes`):
+ * form field `fraud__<part>__<key>` is `fraud.<part>.<key>` of the patch.
+ */
+export const THRESHOLD_FIELDS = [
+  ['amount_outlier', 'factor'],
+  ['amount_outlier', 'min_samples'],
+  ['conversion_burst', 'max_conversions'],
+  ['conversion_burst', 'window_minutes'],
+  ['tracking_gap', 'hours'],
+  ['tracking_gap', 'min_clicks_7d'],
+  ['unattributed_share', 'max_share'],
+  ['unattributed_share', 'min_conversions'],
+  ['unattributed_share', 'window_hours'],
+  ['refund_spike', 'min_refunds'],
+  ['refund_spike', 'max_share'],
+  ['refund_spike', 'window_hours'],
+  ['webhook_failing', 'failures'],
+] as const
+
+export const thresholdField = (part: string, key: string) => `fraud__${part}__${key}`
+
 const num = (v: string | undefined) => (v === undefined || v.trim() === '' ? undefined : Number(v.trim()))
 const str = (v: string | undefined) => (v === undefined ? undefined : v.trim())
 const orNull = (v: string | undefined) => (v === undefined ? undefined : v.trim() === '' ? null : v.trim())
@@ -47,10 +69,36 @@ export function patchFromForm(form: Form, current: Program): Record<string, unkn
     paid_traffic: str(form.paid_traffic),
     fraud: {
       click_flood: { max_clicks: num(form.fraud_max_clicks), window_minutes: num(form.fraud_window_minutes) },
+      ...thresholdsFromForm(form),
+      ...(form.fraud_ip_blocklist === undefined
+        ? {}
+        : {
+            ip_blocklist: form.fraud_ip_blocklist
+              .split(/\s+/)
+              .map((e) => e.trim())
+              .filter(Boolean),
+          }),
     },
+    click_retention_days:
+      form.click_retention_days === undefined
+        ? undefined
+        : form.click_retention_days.trim() === ''
+          ? null
+          : num(form.click_retention_days),
   }
   for (const [k, v] of Object.entries(patch)) if (v === undefined) delete patch[k]
   return patch
+}
+
+function thresholdsFromForm(form: Form): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = {}
+  for (const [part, key] of THRESHOLD_FIELDS) {
+    const v = num(form[thresholdField(part, key)])
+    if (v === undefined) continue
+    out[part] ??= {}
+    ;(out[part] as Record<string, number>)[key] = v
+  }
+  return out
 }
 
 /** The form field that shows an error of the patch's `field` (`commission.percent` → `commission_percent`). */
@@ -64,8 +112,13 @@ export function formFieldOf(field: string | undefined): string {
       return second === 'within_hours' ? 'bonus_within_hours' : 'bonus_amount'
     case 'join':
       return `join_${second ?? 'enabled'}`
-    case 'fraud':
-      return field.endsWith('window_minutes') ? 'fraud_window_minutes' : 'fraud_max_clicks'
+    case 'fraud': {
+      const [, part, key] = field.split('.')
+      if (part === 'ip_blocklist') return 'fraud_ip_blocklist'
+      if (part === 'click_flood' || !part || !key)
+        return field.endsWith('window_minutes') ? 'fraud_window_minutes' : 'fraud_max_clicks'
+      return thresholdField(part, key)
+    }
     case 'min_payout':
     case 'allowed_origins':
       return head
@@ -99,5 +152,13 @@ export function formFromProgram(p: Program): Record<string, string> {
     paid_traffic: p.paid_traffic,
     fraud_max_clicks: String(p.fraud.click_flood.max_clicks),
     fraud_window_minutes: String(p.fraud.click_flood.window_minutes),
+    fraud_ip_blocklist: p.fraud.ip_blocklist.join('\n'),
+    click_retention_days: p.click_retention_days === null ? '' : String(p.click_retention_days),
+    ...Object.fromEntries(
+      THRESHOLD_FIELDS.map(([part, key]) => [
+        thresholdField(part, key),
+        String((p.fraud[part] as Record<string, number>)[key]),
+      ]),
+    ),
   }
 }

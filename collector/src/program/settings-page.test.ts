@@ -99,6 +99,44 @@ describe('dashboard settings page', () => {
     expect((await call('GET', '/v1/program', { token: keys.secret })).body.program.hold_days).toBe(30)
   })
 
+  it('edits the fraud and health thresholds, the IP blocklist and click retention through the form', async () => {
+    const { keys, program } = await createProgram({ name: 'Thresholds Co' })
+    const session = await signIn()
+    const path = `/dashboard/settings?program=${program.id}`
+    const form = formOf((await fetchPage(path, { headers: { cookie: session } })).text)
+    expect(form.fraud__tracking_gap__hours).toBe('24')
+    expect(form.fraud__unattributed_share__max_share).toBe('0.9')
+    expect(form.click_retention_days).toBe('')
+    const saved = await post(session, path, {
+      ...form,
+      fraud__tracking_gap__hours: '6',
+      fraud__refund_spike__max_share: '0.5',
+      fraud_ip_blocklist: '203.0.113.0/24\n2001:db8::/32',
+      click_retention_days: '90',
+    })
+    expect(saved.status).toBe(303)
+    const after = (await call('GET', '/v1/program', { token: keys.secret })).body.program
+    expect(after.fraud.tracking_gap).toEqual({ hours: 6, min_clicks_7d: 50 })
+    expect(after.fraud.refund_spike.max_share).toBe(0.5)
+    expect(after.fraud.ip_blocklist).toEqual(['203.0.113.0/24', '2001:db8::/32'])
+    expect(after.click_retention_days).toBe(90)
+
+    // A bad entry and a share above 1 come back next to their fields; nothing is saved.
+    const again = formOf((await fetchPage(path, { headers: { cookie: session } })).text)
+    expect(again.fraud_ip_blocklist).toBe('203.0.113.0/24\n2001:db8::/32')
+    const refused = await post(session, path, { ...again, fraud_ip_blocklist: 'not-an-ip' })
+    expect(refused.status).toBe(400)
+    expect(refused.text).toMatch(/id="e-fraud_ip_blocklist"/)
+    const share = await post(session, path, { ...again, fraud__unattributed_share__max_share: '2' })
+    expect(share.status).toBe(400)
+    expect(share.text).toMatch(/id="e-fraud__unattributed_share__max_share"/)
+    const retention = await post(session, path, { ...again, click_retention_days: '' })
+    expect(retention.status).toBe(303)
+    const final = (await call('GET', '/v1/program', { token: keys.secret })).body.program
+    expect(final.click_retention_days).toBeNull()
+    expect(final.fraud.ip_blocklist).toEqual(['203.0.113.0/24', '2001:db8::/32'])
+  })
+
   it('lists applications and approves one with a click, showing its portal link once', async () => {
     const { keys, program } = await createProgram({ name: 'Apply Co' })
     const slug = `apply-${crypto.randomUUID().slice(0, 8)}`

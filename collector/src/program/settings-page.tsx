@@ -3,9 +3,11 @@
  * server-rendered form (it works without JavaScript; the CSP holds as it is), with a refused
  * field's message next to it, plus the integrations (integrations-panels.tsx): Stripe and webhooks.
  */
+
 import { Layout, Logo } from '../pages/layout'
 import { DashboardNav } from '../pages/nav'
 import { type IntegrationsProps, StripePanel, WebhooksPanel } from './integrations-panels'
+import { thresholdField } from './settings-form'
 
 export interface SettingsPageProps {
   csrf: string
@@ -237,6 +239,98 @@ export function SettingsPage(p: SettingsPageProps) {
             <Field
               name="fraud_window_minutes"
               label="…from one visitor for one affiliate within minutes"
+              {...f}
+            />
+            <div class="field">
+              <label for="f-fraud_ip_blocklist">Blocked addresses and CIDR ranges (one per line)</label>
+              <textarea
+                id="f-fraud_ip_blocklist"
+                name="fraud_ip_blocklist"
+                rows={3}
+                aria-invalid={p.errors.fraud_ip_blocklist ? 'true' : undefined}
+                aria-describedby={p.errors.fraud_ip_blocklist ? 'e-fraud_ip_blocklist' : undefined}
+              >
+                {p.values.fraud_ip_blocklist ?? ''}
+              </textarea>
+              <small class="muted">
+                Clicks from these are answered but not counted, e.g. 203.0.113.0/24.
+              </small>
+              {p.errors.fraud_ip_blocklist ? (
+                <p id="e-fraud_ip_blocklist" class="error" role="alert" data-field="fraud_ip_blocklist">
+                  {p.errors.fraud_ip_blocklist}
+                </p>
+              ) : null}
+            </div>
+            <Field
+              name={thresholdField('amount_outlier', 'factor')}
+              label="Alert on a conversion more than this many times the usual amount"
+              {...f}
+            />
+            <Field
+              name={thresholdField('amount_outlier', 'min_samples')}
+              label="…once this many conversions are known"
+              {...f}
+            />
+            <Field
+              name={thresholdField('conversion_burst', 'max_conversions')}
+              label="Alert on more than this many conversions from one affiliate…"
+              {...f}
+            />
+            <Field
+              name={thresholdField('conversion_burst', 'window_minutes')}
+              label="…within minutes"
+              {...f}
+            />
+          </section>
+          <section class="panel">
+            <h2>Tracking health alerts</h2>
+            <p class="muted">
+              What each alert means: the alerts guide. Alerts appear on the Health page and in the live feed.
+            </p>
+            <Field
+              name={thresholdField('tracking_gap', 'hours')}
+              label="Alert when no click came for this many hours (0 turns it off)…"
+              {...f}
+            />
+            <Field
+              name={thresholdField('tracking_gap', 'min_clicks_7d')}
+              label="…in a program with at least this many clicks in the week before"
+              {...f}
+            />
+            <Field
+              name={thresholdField('unattributed_share', 'max_share')}
+              label="Alert when more than this share (0–1) of conversions is credited to nobody…"
+              {...f}
+            />
+            <Field
+              name={thresholdField('unattributed_share', 'min_conversions')}
+              label="…once there are this many conversions…"
+              {...f}
+            />
+            <Field name={thresholdField('unattributed_share', 'window_hours')} label="…within hours" {...f} />
+            <Field
+              name={thresholdField('refund_spike', 'min_refunds')}
+              label="Alert on at least this many refunds…"
+              {...f}
+            />
+            <Field
+              name={thresholdField('refund_spike', 'max_share')}
+              label="…that are more than this share (0–1) of conversions…"
+              {...f}
+            />
+            <Field name={thresholdField('refund_spike', 'window_hours')} label="…within hours" {...f} />
+            <Field
+              name={thresholdField('webhook_failing', 'failures')}
+              label="Alert when a webhook delivery failed this many attempts in a row"
+              {...f}
+            />
+          </section>
+          <section class="panel">
+            <h2>Privacy</h2>
+            <Field
+              name="click_retention_days"
+              label="Delete raw clicks after this many days (empty: keep them)"
+              hint="30 to 3650 days. Counts and charts are kept: they come from rollups."
               {...f}
             />
           </section>
