@@ -2,6 +2,9 @@
  * The program's settings and affiliates as the hub needs them, loaded from D1 once and kept in
  * memory until a route that changes them calls `ProgramHub.invalidate()`.
  */
+import { eq } from 'drizzle-orm'
+import { drizzle } from 'drizzle-orm/d1'
+import { affiliates, programs, promoCodes } from '../db/schema'
 import { activePromotion, type CommissionPlan, chooseRule } from '../domain/commissions'
 import { fraudThresholds } from '../domain/fraud'
 import type {
@@ -33,94 +36,80 @@ export interface HubProgram {
   byPromoCode: Map<string, HubAffiliate>
 }
 
-interface ProgramRow {
-  id: string
-  name: string
-  currency: string
-  cookie_days: number
-  attribution: 'last_click' | 'first_click'
-  commission: string
-  recurring_months: number | null
-  hold_days: number
-  bonus: string | null
-  landing_url: string | null
-  allowed_origins: string
-  min_payout?: string
-  slug?: string | null
-  join_enabled?: number
-  join_auto_approve?: number
-  join_terms_url?: string | null
-  paid_traffic?: 'allowed' | 'forbidden'
-  fraud?: string
-  signup_reward?: string | null
-  promotions?: string
-  click_retention_days?: number | null
-}
+type ProgramRow = typeof programs.$inferSelect
 
 /** Stored thresholds over the defaults, so a threshold added later has a value in old programs. */
-function fraudSettings(json: string | undefined): FraudSettings {
-  return fraudThresholds(JSON.parse(json ?? '{}'))
+function fraudSettings(json: string): FraudSettings {
+  return fraudThresholds(JSON.parse(json))
 }
 
+/** A program's settings in their API form, from its drizzle row. */
 export function programSettings(row: ProgramRow): ProgramSettings {
   return {
     name: row.name,
     currency: row.currency,
-    cookie_days: row.cookie_days,
+    cookie_days: row.cookieDays,
     attribution: row.attribution,
     commission: JSON.parse(row.commission) as CommissionRule,
-    recurring_months: row.recurring_months,
-    hold_days: row.hold_days,
+    recurring_months: row.recurringMonths,
+    hold_days: row.holdDays,
     bonus: row.bonus ? (JSON.parse(row.bonus) as ProgramSettings['bonus']) : null,
-    landing_url: row.landing_url,
-    allowed_origins: JSON.parse(row.allowed_origins) as string[],
-    min_payout: JSON.parse(row.min_payout ?? '{}') as ProgramSettings['min_payout'],
+    landing_url: row.landingUrl,
+    allowed_origins: JSON.parse(row.allowedOrigins) as string[],
+    min_payout: JSON.parse(row.minPayout ?? '{}') as ProgramSettings['min_payout'],
     slug: row.slug ?? null,
     join: {
-      enabled: !!row.join_enabled,
-      auto_approve: !!row.join_auto_approve,
-      terms_url: row.join_terms_url ?? null,
+      enabled: !!row.joinEnabled,
+      auto_approve: !!row.joinAutoApprove,
+      terms_url: row.joinTermsUrl ?? null,
     },
-    paid_traffic: row.paid_traffic ?? 'allowed',
-    fraud: fraudSettings(row.fraud),
-    signup_reward: row.signup_reward
-      ? (JSON.parse(row.signup_reward) as ProgramSettings['signup_reward'])
+    paid_traffic: row.paidTraffic ?? 'allowed',
+    fraud: fraudSettings(row.fraud ?? '{}'),
+    signup_reward: row.signupReward
+      ? (JSON.parse(row.signupReward) as ProgramSettings['signup_reward'])
       : null,
     promotions: JSON.parse(row.promotions ?? '[]') as ProgramSettings['promotions'],
-    click_retention_days: row.click_retention_days ?? null,
+    click_retention_days: row.clickRetentionDays ?? null,
   }
 }
 
 export async function loadProgram(db: D1Database, programId: string): Promise<HubProgram | null> {
-  const [programs, affiliates, promos] = await db.batch([
-    db.prepare('SELECT * FROM programs WHERE id = ?').bind(programId),
-    db
-      .prepare(
-        'SELECT id, code, mode, status, email_hash, commission, signup_reward FROM affiliates WHERE program_id = ?',
-      )
-      .bind(programId),
-    db.prepare('SELECT code, affiliate_id FROM promo_codes WHERE program_id = ?').bind(programId),
+  const orm = drizzle(db)
+  const [programRows, affiliateRows, promos] = await orm.batch([
+    orm.select().from(programs).where(eq(programs.id, programId)),
+    orm
+      .select({
+        id: affiliates.id,
+        code: affiliates.code,
+        mode: affiliates.mode,
+        status: affiliates.status,
+        emailHash: affiliates.emailHash,
+        commission: affiliates.commission,
+        signupReward: affiliates.signupReward,
+      })
+      .from(affiliates)
+      .where(eq(affiliates.programId, programId)),
+    orm
+      .select({ code: promoCodes.code, affiliateId: promoCodes.affiliateId })
+      .from(promoCodes)
+      .where(eq(promoCodes.programId, programId)),
   ])
-  const row = programs?.results[0] as ProgramRow | undefined
+  const row = programRows[0]
   if (!row) return null
   const byCode = new Map<string, HubAffiliate>()
   const byId = new Map<string, HubAffiliate>()
-  for (const a of (affiliates?.results ?? []) as Array<Record<string, string | null>>) {
+  for (const a of affiliateRows) {
     const aff: HubAffiliate = {
-      id: String(a.id),
-      code: String(a.code),
-      mode: a.mode as Mode,
-      status: a.status as HubAffiliate['status'],
-      emailHash: String(a.email_hash),
+      ...a,
       commission: a.commission ? (JSON.parse(a.commission) as CommissionRule) : null,
-      signupReward: a.signup_reward ? (JSON.parse(a.signup_reward) as SignupReward) : null,
+      signupReward: a.signupReward ? (JSON.parse(a.signupReward) as SignupReward) : null,
     }
     byCode.set(aff.code, aff)
     byId.set(aff.id, aff)
   }
   const byPromoCode = new Map<string, HubAffiliate>()
-  for (const p of (promos?.results ?? []) as Array<{ code: string; affiliate_id: string }>) {
-    const aff = byId.get(p.affiliate_id)
+  for (const p of promos) {
+    const aff = byId.get(p.affiliateId)
     if (aff) byPromoCode.set(p.code, aff)
   }
   return { id: row.id, settings: programSettings(row), byCode, byId, byPromoCode }

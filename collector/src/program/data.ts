@@ -1,11 +1,12 @@
 /**
- * The programs table as the settings API and the join page use it: a program's settings in their
- * API form, a settings patch written as one UPDATE, and the lookup of a join page by slug.
+ * The programs data module: a program's settings in their API form (from the drizzle row, so a
+ * renamed column fails the typecheck), the reads by id and by join-page slug, the list, a settings
+ * patch written as one UPDATE, and a program's insert and key rotation with its API keys.
  */
-import { eq } from 'drizzle-orm'
+import { and, asc, eq, isNull } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/d1'
 import { assertPromotionAffiliates } from '../commissions/data'
-import { programs } from '../db/schema'
+import { apiKeys, programs } from '../db/schema'
 import { fraudThresholds } from '../domain/fraud'
 import { isUniqueViolation } from '../hub/d1-writes'
 import { programSettings } from '../hub/program-config'
@@ -16,6 +17,7 @@ import type { Program, ProgramSettings } from '../shared'
 import type { ProgramPatch } from './input'
 
 export type ProgramRecord = typeof programs.$inferSelect
+export type ApiKeyRow = typeof apiKeys.$inferSelect
 type ProgramColumns = Partial<typeof programs.$inferInsert>
 
 /** `cookie_days` → `cookieDays`, at the type level too, so a renamed column fails the typecheck. */
@@ -35,24 +37,80 @@ function camel(name: string): string {
 }
 
 /** The API form (snake case, JSON decoded) of a programs row. */
-export function programJson(row: Record<string, unknown>): Program {
+export function programJson(row: ProgramRecord): Program
+/** A row read with `SELECT *` (snake-case column names), for callers that do not read through this module yet. */
+export function programJson(row: Record<string, unknown>): Program
+export function programJson(row: ProgramRecord | Record<string, unknown>): Program {
+  const record = 'createdAt' in row ? (row as ProgramRecord) : fromColumns(row)
   return {
-    id: String(row.id),
-    ...programSettings(row as never),
-    created_at: String(row.created_at),
+    id: String(record.id),
+    ...programSettings(record),
+    created_at: String(record.createdAt),
   }
 }
 
+/** A `SELECT *` row as the drizzle row it is (`cookie_days` → `cookieDays`). */
+function fromColumns(row: Record<string, unknown>): ProgramRecord {
+  return Object.fromEntries(Object.entries(row).map(([k, v]) => [camel(k), v])) as ProgramRecord
+}
+
 export async function readProgram(db: D1Database, id: string): Promise<Program | null> {
-  // SELECT * (not drizzle's select) so the row keeps the column names programSettings reads.
-  const row = await db.prepare('SELECT * FROM programs WHERE id = ?').bind(id).first()
+  const row = await drizzle(db).select().from(programs).where(eq(programs.id, id)).get()
   return row ? programJson(row) : null
 }
 
 /** The program whose join page is `slug`, or null. */
 export async function programBySlug(db: D1Database, slug: string): Promise<Program | null> {
-  const row = await db.prepare('SELECT * FROM programs WHERE slug = ?').bind(slug.toLowerCase()).first()
+  const row = await drizzle(db).select().from(programs).where(eq(programs.slug, slug.toLowerCase())).get()
   return row ? programJson(row) : null
+}
+
+/** Every program, oldest first. */
+export async function listPrograms(db: D1Database): Promise<Program[]> {
+  const rows = await drizzle(db).select().from(programs).orderBy(asc(programs.createdAt))
+  return rows.map((row) => programJson(row))
+}
+
+export async function programExists(db: D1Database, id: string): Promise<boolean> {
+  const row = await drizzle(db).select({ id: programs.id }).from(programs).where(eq(programs.id, id)).get()
+  return row !== undefined
+}
+
+/** The program's currency, or undefined when there is no such program. */
+export async function programCurrency(db: D1Database, id: string): Promise<string | undefined> {
+  const row = await drizzle(db)
+    .select({ currency: programs.currency })
+    .from(programs)
+    .where(eq(programs.id, id))
+    .get()
+  return row?.currency
+}
+
+/** Inserts a program with its first keys, in one transaction. */
+export async function insertProgram(
+  db: D1Database,
+  program: typeof programs.$inferInsert,
+  keys: ApiKeyRow[],
+): Promise<void> {
+  const orm = drizzle(db)
+  await orm.batch([orm.insert(programs).values(program), orm.insert(apiKeys).values(keys)])
+}
+
+/** Revokes every current key of the program and stores the new ones, in one transaction. */
+export async function replaceKeys(
+  db: D1Database,
+  programId: string,
+  now: string,
+  keys: ApiKeyRow[],
+): Promise<void> {
+  const orm = drizzle(db)
+  await orm.batch([
+    orm
+      .update(apiKeys)
+      .set({ revokedAt: now })
+      .where(and(eq(apiKeys.programId, programId), isNull(apiKeys.revokedAt))),
+    orm.insert(apiKeys).values(keys),
+  ])
 }
 
 /** The columns a validated patch changes, merged with the current settings where it is partial. */

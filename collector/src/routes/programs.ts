@@ -11,7 +11,14 @@ import type { AppEnv } from '../lib/env'
 import { ApiError } from '../lib/errors'
 import { type ProgramInput, programInput } from '../lib/schemas'
 import { parseBody } from '../lib/validate'
-import { programJson } from '../program/data'
+import {
+  type ApiKeyRow,
+  insertProgram,
+  listPrograms,
+  programExists,
+  readProgram,
+  replaceKeys,
+} from '../program/data'
 import type { Mode, ProgramCreated } from '../shared'
 
 export const programRoutes = new Hono<AppEnv>()
@@ -21,11 +28,8 @@ programRoutes.use('/v1/programs/*', requireAdmin)
 
 type Keys = ProgramCreated['keys']
 
-async function issueKeys(
-  db: D1Database,
-  programId: string,
-  now: string,
-): Promise<{ keys: Keys; statements: D1PreparedStatement[] }> {
+/** Four new keys (live and test, publishable and secret) and their rows, which hold only their hashes. */
+async function issueKeys(programId: string, now: string): Promise<{ keys: Keys; rows: ApiKeyRow[] }> {
   const specs: Array<[keyof Keys, 'pk' | 'sk', Mode]> = [
     ['publishable', 'pk', 'live'],
     ['secret', 'sk', 'live'],
@@ -33,27 +37,22 @@ async function issueKeys(
     ['test_secret', 'sk', 'test'],
   ]
   const keys = {} as Keys
-  const statements: D1PreparedStatement[] = []
+  const rows: ApiKeyRow[] = []
   for (const [name, prefix, mode] of specs) {
     const key = `${prefix}_${mode}_${randomToken(24)}`
     keys[name] = key
-    statements.push(
-      db
-        .prepare(
-          'INSERT INTO api_keys (id, program_id, kind, mode, hash, prefix, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-        )
-        .bind(
-          newId('key'),
-          programId,
-          prefix === 'pk' ? 'publishable' : 'secret',
-          mode,
-          await sha256Hex(key),
-          key.slice(0, 12),
-          now,
-        ),
-    )
+    rows.push({
+      id: newId('key'),
+      programId,
+      kind: prefix === 'pk' ? 'publishable' : 'secret',
+      mode,
+      hash: await sha256Hex(key),
+      prefix: key.slice(0, 12),
+      createdAt: now,
+      revokedAt: null,
+    })
   }
-  return { keys, statements }
+  return { keys, rows }
 }
 
 /**
@@ -65,48 +64,39 @@ export async function createProgram(db: D1Database, body: ProgramInput): Promise
   // A new program has no affiliates yet: a promotion listing any is refused, naming the id.
   await assertPromotionAffiliates(db, id, body.promotions)
   const now = new Date().toISOString()
-  const { keys, statements } = await issueKeys(db, id, now)
-  await db.batch([
-    db
-      .prepare(
-        `INSERT INTO programs (id, name, currency, cookie_days, attribution, commission, recurring_months, hold_days, bonus, landing_url, allowed_origins, min_payout, signup_reward, promotions, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .bind(
-        id,
-        body.name,
-        body.currency,
-        body.cookie_days,
-        body.attribution,
-        JSON.stringify(body.commission),
-        body.recurring_months,
-        body.hold_days,
-        body.bonus ? JSON.stringify(body.bonus) : null,
-        body.landing_url,
-        JSON.stringify(body.allowed_origins.map((u) => new URL(u).origin)),
-        JSON.stringify(body.min_payout),
-        body.signup_reward ? JSON.stringify(body.signup_reward) : null,
-        JSON.stringify(body.promotions),
-        now,
-      ),
-    ...statements,
-  ])
-  const row = await db.prepare('SELECT * FROM programs WHERE id = ?').bind(id).first()
-  return { program: programJson(row ?? {}), keys }
+  const { keys, rows } = await issueKeys(id, now)
+  await insertProgram(
+    db,
+    {
+      id,
+      name: body.name,
+      currency: body.currency,
+      cookieDays: body.cookie_days,
+      attribution: body.attribution,
+      commission: JSON.stringify(body.commission),
+      recurringMonths: body.recurring_months,
+      holdDays: body.hold_days,
+      bonus: body.bonus ? JSON.stringify(body.bonus) : null,
+      landingUrl: body.landing_url,
+      allowedOrigins: JSON.stringify(body.allowed_origins.map((u) => new URL(u).origin)),
+      minPayout: JSON.stringify(body.min_payout),
+      signupReward: body.signup_reward ? JSON.stringify(body.signup_reward) : null,
+      promotions: JSON.stringify(body.promotions),
+      createdAt: now,
+    },
+    rows,
+  )
+  const program = await readProgram(db, id)
+  if (!program) throw new Error(`program ${id} was not stored`)
+  return { program, keys }
 }
 
 /** Revokes every current key of a program and issues four new ones (shown once, like at creation). */
 export async function rollKeys(db: D1Database, id: string): Promise<Keys> {
-  const exists = await db.prepare('SELECT id FROM programs WHERE id = ?').bind(id).first()
-  if (!exists) throw new ApiError('not_found', 'Unknown program', 'id')
+  if (!(await programExists(db, id))) throw new ApiError('not_found', 'Unknown program', 'id')
   const now = new Date().toISOString()
-  const { keys, statements } = await issueKeys(db, id, now)
-  await db.batch([
-    db
-      .prepare('UPDATE api_keys SET revoked_at = ? WHERE program_id = ? AND revoked_at IS NULL')
-      .bind(now, id),
-    ...statements,
-  ])
+  const { keys, rows } = await issueKeys(id, now)
+  await replaceKeys(db, id, now, rows)
   return keys
 }
 
@@ -116,8 +106,7 @@ programRoutes.post('/v1/programs', async (c) => {
 })
 
 programRoutes.get('/v1/programs', async (c) => {
-  const { results } = await c.env.DB.prepare('SELECT * FROM programs ORDER BY created_at').all()
-  return c.json({ programs: results.map(programJson) })
+  return c.json({ programs: await listPrograms(c.env.DB) })
 })
 
 programRoutes.post('/v1/programs/:id/keys/roll', async (c) =>
