@@ -167,6 +167,12 @@ describe('health page', () => {
     const commission = page.locator('article.commission').first()
     await expect(commission.textContent()).resolves.toContain('$20.00')
     await expect(commission.locator('ol.history li').first().textContent()).resolves.toContain('pending')
+    // From the commissions page: a commission's details link to the same journey.
+    await page.goto(`${collector.url}/dashboard/commissions?program=${program.id}&mode=live`)
+    await page.locator('[data-role="details"]').first().click()
+    await page.click('a:text("Customer journey")')
+    await page.locator('#journey').waitFor()
+    expect(new URL(page.url()).pathname).toBe('/dashboard/customers/cus_story')
     // Another mode has no such customer: a 404, not the live story.
     const other = await page.goto(
       `${collector.url}/dashboard/customers/cus_story?program=${program.id}&mode=test`,

@@ -1,12 +1,18 @@
 /**
  * The dashboard's journey view (session cookie), reading through the same function as
  * `GET /v1/customers/:id/journey`: `/dashboard/customers/:id?program&mode`. Linked from every
- * conversion and commission the dashboard lists.
+ * conversion and commission the dashboard lists; a commission links to
+ * `/dashboard/journey?program&mode&earned_on=<conversion or signup id>`, which finds its customer.
  */
+import { and, eq } from 'drizzle-orm'
+import { drizzle } from 'drizzle-orm/d1'
 import { Hono } from 'hono'
+import { conversions, signups } from '../db/schema'
 import { pendingApplications } from '../join/applications'
+import { ApiError } from '../lib/errors'
 import { requireSession, type SessionEnv } from '../lib/session'
 import { pageHeaders } from '../pages/layout'
+import { journeyHref } from './href'
 import { JourneyPage } from './page'
 import { customerIdParam, customerJourney } from './routes'
 
@@ -37,4 +43,29 @@ journeyDashboardRoutes.get('/dashboard/customers/:id', requireSession('page'), a
       journey={journey}
     />,
   )
+})
+
+journeyDashboardRoutes.get('/dashboard/journey', requireSession('page'), async (c) => {
+  const programId = c.req.query('program') ?? ''
+  const mode = c.req.query('mode') === 'test' ? 'test' : 'live'
+  const earnedOn = c.req.query('earned_on') ?? ''
+  const d = drizzle(c.env.DB)
+  const [conversion] = await d
+    .select({ customerId: conversions.customerId })
+    .from(conversions)
+    .where(
+      and(eq(conversions.id, earnedOn), eq(conversions.programId, programId), eq(conversions.mode, mode)),
+    )
+    .limit(1)
+  const [signup] = conversion
+    ? [undefined]
+    : await d
+        .select({ customerId: signups.customerId })
+        .from(signups)
+        .where(and(eq(signups.id, earnedOn), eq(signups.programId, programId), eq(signups.mode, mode)))
+        .limit(1)
+  const customerId = conversion?.customerId ?? signup?.customerId
+  if (!customerId)
+    throw new ApiError('not_found', 'No customer for that commission in this mode', 'earned_on')
+  return c.redirect(journeyHref(programId, mode, customerId), 303)
 })

@@ -111,6 +111,17 @@ export function commissionRow(c: CommissionRecord, s: RowState): HTMLTableRowEle
   )
 }
 
+/** The journey of the customer a commission was earned on, in the page's program and mode. */
+function journeyLink(earnedOn: string): string {
+  const page = new URLSearchParams(location.search)
+  const q = new URLSearchParams({
+    program: page.get('program') ?? '',
+    mode: page.get('mode') === 'test' ? 'test' : 'live',
+    earned_on: earnedOn,
+  })
+  return `/dashboard/journey?${q}`
+}
+
 /** The details row under a commission: what produced it, and its history (null: still loading). */
 export function detailsRow(
   c: CommissionRecord,
@@ -123,7 +134,13 @@ export function detailsRow(
     h('dt', {}, 'Rule'),
     h('dd', {}, ruleLabel(c.kind, c.rule, c.currency)),
     h('dt', {}, c.kind === 'signup' ? 'Signup' : 'Conversion'),
-    h('dd', {}, h('code', {}, c.conversion_id)),
+    h(
+      'dd',
+      {},
+      h('code', {}, c.conversion_id),
+      ' ',
+      h('a', { href: journeyLink(c.conversion_id) }, 'Customer journey'),
+    ),
     h('dt', {}, 'Payable from'),
     h('dd', {}, c.due_at ? utcTime(c.due_at) : '—'),
     h('dt', {}, 'Id'),
