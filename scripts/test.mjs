@@ -54,8 +54,18 @@ const WEIGHT = { collector: 100, 'sdk-browser': 90, 'examples/saas-demo': 60, 's
 /**
  * Packages whose `test` script is several independent runs: each part is its own task, so the
  * collector's workerd, browser and contract suites run side by side instead of one after another.
+ * The workerd and browser suites are each split in two halves by file (`vitest --shard`): they
+ * are the two longest runs, and halves pack into the free slots instead of ending last.
  */
-const PARTS = { collector: { 'test:unit': 100, 'test:e2e': 95, 'test:contract': 50 } }
+const PARTS = {
+  collector: {
+    'test:unit:1': 100,
+    'test:unit:2': 99,
+    'test:e2e:1': 95,
+    'test:e2e:2': 94,
+    'test:contract': 50,
+  },
+}
 
 const tasks = [
   ...workspacePackages().flatMap(({ dir, name }) =>

@@ -68,7 +68,7 @@ export function JourneyPage(p: JourneyPageProps) {
         <section class="panel" aria-labelledby="clicks-h">
           <h2 id="clicks-h">Clicks</h2>
           {j.clicks.length ? (
-            <div class="table-wrap scroll" tabindex={0} role="region" aria-label="Clicks">
+            <section class="table-wrap scroll" tabindex={0} aria-label="Clicks">
               <table class="data" id="journey-clicks">
                 <thead>
                   <tr>
@@ -95,7 +95,7 @@ export function JourneyPage(p: JourneyPageProps) {
                   ))}
                 </tbody>
               </table>
-            </div>
+            </section>
           ) : (
             <p class="muted">
               No click of this customer is stored (no click id reached Refline, or it was past the retention
