@@ -6,7 +6,7 @@
  * Modes: an affiliate belongs to one mode, but test events may be credited to live affiliates,
  * so a test key may see every affiliate while a live key sees live ones only (`visibleTo`).
  */
-import { and, asc, desc, eq, or } from 'drizzle-orm'
+import { and, asc, desc, eq, or, sql } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/d1'
 import { affiliates, programs } from '../db/schema'
 import { isUniqueViolation } from '../hub/d1-writes'
@@ -99,6 +99,15 @@ export function statsAffiliates(
       ),
     )
     .orderBy(asc(affiliates.createdAt))
+}
+
+/** Every affiliate of the program, by name in any case, for the dashboard's filters. */
+export function affiliatesByName(db: D1Database, programId: string): Promise<AffiliateRef[]> {
+  return drizzle(db)
+    .select({ id: affiliates.id, code: affiliates.code, name: affiliates.name })
+    .from(affiliates)
+    .where(eq(affiliates.programId, programId))
+    .orderBy(sql`${affiliates.name} COLLATE NOCASE`)
 }
 
 /** Whether the program has this affiliate and it is `active` (the only status that earns and follows live). */

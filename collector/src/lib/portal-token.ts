@@ -9,6 +9,9 @@
  * is used, and `hashLegacyPortalTokens` (hourly maintenance) hashes the rest.
  */
 
+import { and, eq, isNotNull, isNull, or } from 'drizzle-orm'
+import { drizzle } from 'drizzle-orm/d1'
+import { affiliates } from '../db/schema'
 import type { Mode } from '../shared'
 import { randomToken, sha256Hex } from './crypto'
 
@@ -28,46 +31,52 @@ export interface PortalAffiliate {
   mode: Mode
 }
 
+/** Hashes the legacy plaintext token of this affiliate, if it still has that one. */
+function hashLegacyToken(db: D1Database, id: string, token: string, hash: string) {
+  return drizzle(db)
+    .update(affiliates)
+    .set({ portalTokenHash: hash, portalToken: null })
+    .where(and(eq(affiliates.id, id), eq(affiliates.portalToken, token)))
+}
+
 /** An active affiliate by portal token: the program, its mode and id; null when unknown or disabled. */
 export async function affiliateByPortalToken(db: D1Database, token: string): Promise<PortalAffiliate | null> {
   if (!PORTAL_TOKEN.test(token)) return null
   const hash = await portalTokenHash(token)
-  const found = await db
-    .prepare(
-      `SELECT id, program_id, mode, status, portal_token_hash FROM affiliates
-        WHERE portal_token_hash = ?1 OR (portal_token = ?2 AND portal_token_hash IS NULL)`,
+  const found = await drizzle(db)
+    .select({
+      id: affiliates.id,
+      programId: affiliates.programId,
+      mode: affiliates.mode,
+      status: affiliates.status,
+      portalTokenHash: affiliates.portalTokenHash,
+    })
+    .from(affiliates)
+    .where(
+      or(
+        eq(affiliates.portalTokenHash, hash),
+        and(eq(affiliates.portalToken, token), isNull(affiliates.portalTokenHash)),
+      ),
     )
-    .bind(hash, token)
-    .first<PortalAffiliate & { status: string; portal_token_hash: string | null }>()
+    .get()
   if (!found) return null
-  if (found.portal_token_hash === null) {
-    await db
-      .prepare(
-        'UPDATE affiliates SET portal_token_hash = ?, portal_token = NULL WHERE id = ? AND portal_token = ?',
-      )
-      .bind(hash, found.id, token)
-      .run()
-  }
+  if (found.portalTokenHash === null) await hashLegacyToken(db, found.id, token, hash)
   if (found.status !== 'active') return null
-  return { id: found.id, program_id: found.program_id, mode: found.mode }
+  return { id: found.id, program_id: found.programId, mode: found.mode }
 }
 
 /** Hashes every remaining plaintext portal token (affiliates created before tokens were hashed). */
 export async function hashLegacyPortalTokens(db: D1Database, limit = 500): Promise<number> {
-  const { results } = await db
-    .prepare('SELECT id, portal_token FROM affiliates WHERE portal_token IS NOT NULL LIMIT ?')
-    .bind(limit)
-    .all<{ id: string; portal_token: string }>()
-  if (!results.length) return 0
-  const statements = await Promise.all(
-    results.map(async (r) =>
-      db
-        .prepare(
-          'UPDATE affiliates SET portal_token_hash = ?, portal_token = NULL WHERE id = ? AND portal_token = ?',
-        )
-        .bind(await portalTokenHash(r.portal_token), r.id, r.portal_token),
-    ),
-  )
-  await db.batch(statements)
-  return results.length
+  const orm = drizzle(db)
+  const rows = await orm
+    .select({ id: affiliates.id, portalToken: affiliates.portalToken })
+    .from(affiliates)
+    .where(isNotNull(affiliates.portalToken))
+    .limit(limit)
+  const hashes = await Promise.all(rows.map((r) => portalTokenHash(r.portalToken ?? '')))
+  // Built after the hashes: a drizzle query awaited (as Promise.all would) runs at once.
+  const [first, ...rest] = rows.map((r, i) => hashLegacyToken(db, r.id, r.portalToken ?? '', hashes[i] ?? ''))
+  if (!first) return 0
+  await orm.batch([first, ...rest])
+  return rows.length
 }

@@ -5,9 +5,12 @@
  * Every mutation carries a CSRF token bound to the session (an HMAC of the session id) in the
  * `X-CSRF-Token` header or a `_csrf` form field, and must come from this origin.
  */
+import { and, eq, gt, lte } from 'drizzle-orm'
+import { drizzle } from 'drizzle-orm/d1'
 import type { Context } from 'hono'
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
 import { createMiddleware } from 'hono/factory'
+import { sessions } from '../db/schema'
 import { randomToken, sha256Hex, timingSafeEqual } from './crypto'
 import type { Env } from './env'
 import { ApiError } from './errors'
@@ -36,9 +39,16 @@ export async function readSession(c: Context): Promise<SessionPayload | null> {
   const env = c.env as Env
   const payload = await verifyToken<SessionPayload>(env, getCookie(c, SESSION_COOKIE), 'session')
   if (!payload || typeof payload.sid !== 'string') return null
-  const row = await env.DB.prepare('SELECT 1 FROM sessions WHERE id_hash = ? AND expires_at > ?')
-    .bind(await sessionIdHash(payload.sid), new Date().toISOString())
-    .first()
+  const row = await drizzle(env.DB)
+    .select({ idHash: sessions.idHash })
+    .from(sessions)
+    .where(
+      and(
+        eq(sessions.idHash, await sessionIdHash(payload.sid)),
+        gt(sessions.expiresAt, new Date().toISOString()),
+      ),
+    )
+    .get()
   return row ? payload : null
 }
 
@@ -50,17 +60,15 @@ export function sessionIdHash(sid: string): Promise<string> {
 export async function startSession(c: Context<SessionEnv>): Promise<void> {
   const now = Date.now()
   const payload: SessionPayload = { kind: 'session', sid: randomToken(22), exp: now + SESSION_TTL_MS }
-  const db = c.env.DB
+  const db = drizzle(c.env.DB)
   // Sign-in is rate limited per IP, so sweeping expired sessions here keeps the table small.
   await db.batch([
-    db.prepare('DELETE FROM sessions WHERE expires_at <= ?').bind(new Date(now).toISOString()),
-    db
-      .prepare('INSERT INTO sessions (id_hash, created_at, expires_at) VALUES (?, ?, ?)')
-      .bind(
-        await sessionIdHash(payload.sid),
-        new Date(now).toISOString(),
-        new Date(payload.exp).toISOString(),
-      ),
+    db.delete(sessions).where(lte(sessions.expiresAt, new Date(now).toISOString())),
+    db.insert(sessions).values({
+      idHash: await sessionIdHash(payload.sid),
+      createdAt: new Date(now).toISOString(),
+      expiresAt: new Date(payload.exp).toISOString(),
+    }),
   ])
   setCookie(c, SESSION_COOKIE, await signToken(c.env, payload), {
     path: '/',
@@ -73,9 +81,9 @@ export async function startSession(c: Context<SessionEnv>): Promise<void> {
 
 /** Ends the session on the server and clears the cookie. */
 export async function endSession(c: Context<SessionEnv>, session: SessionPayload): Promise<void> {
-  await c.env.DB.prepare('DELETE FROM sessions WHERE id_hash = ?')
-    .bind(await sessionIdHash(session.sid))
-    .run()
+  await drizzle(c.env.DB)
+    .delete(sessions)
+    .where(eq(sessions.idHash, await sessionIdHash(session.sid)))
   deleteCookie(c, SESSION_COOKIE, { path: '/', secure: isHttps(c) })
 }
 

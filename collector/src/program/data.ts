@@ -71,6 +71,14 @@ export async function listPrograms(db: D1Database): Promise<Program[]> {
   return rows.map((row) => programJson(row))
 }
 
+/** Every program's id and name, oldest first (the dashboard's program picker). */
+export function programNames(db: D1Database): Promise<Array<Pick<ProgramRecord, 'id' | 'name'>>> {
+  return drizzle(db)
+    .select({ id: programs.id, name: programs.name })
+    .from(programs)
+    .orderBy(asc(programs.createdAt))
+}
+
 export async function programExists(db: D1Database, id: string): Promise<boolean> {
   const row = await drizzle(db).select({ id: programs.id }).from(programs).where(eq(programs.id, id)).get()
   return row !== undefined

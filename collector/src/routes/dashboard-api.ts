@@ -13,6 +13,7 @@ import { affiliateInput } from '../lib/schemas'
 import { requireCsrf, requireSession, type SessionEnv } from '../lib/session'
 import { queryStats } from '../lib/stats-query'
 import { parseBody } from '../lib/validate'
+import { programCurrency, programExists } from '../program/data'
 import type { Mode } from '../shared'
 import { changeCommissionStatus, listCommissions } from './commissions'
 
@@ -25,8 +26,8 @@ async function scope(c: Context<SessionEnv>): Promise<{ programId: string; mode:
   const mode = c.req.query('mode') ?? 'live'
   if (mode !== 'live' && mode !== 'test')
     throw new ApiError('invalid_request', 'mode must be live or test', 'mode')
-  const exists = await c.env.DB.prepare('SELECT 1 FROM programs WHERE id = ?').bind(programId).first()
-  if (!exists) throw new ApiError('not_found', 'Unknown program', 'program')
+  if (!(await programExists(c.env.DB, programId)))
+    throw new ApiError('not_found', 'Unknown program', 'program')
   return { programId, mode }
 }
 
@@ -74,10 +75,10 @@ dashboardApi.get('/dashboard/api/overview', async (c) => {
   const stats = await queryStats(db, programId, mode, filter)
   // queryStats has resolved the affiliate (id or code) and refused an unknown one.
   const affiliateId = q.affiliate ? stats.affiliates[0]?.id : undefined
-  const [last, rows, program, live] = await Promise.all([
+  const [last, rows, currency, live] = await Promise.all([
     lastActivity(db, programId, mode, { from: stats.from, to: stats.to, sub: q.sub || undefined }),
     listAffiliates(db, programId),
-    db.prepare('SELECT currency FROM programs WHERE id = ?').bind(programId).first<{ currency: string }>(),
+    programCurrency(db, programId),
     q.live === '1'
       ? Promise.all([hub.totals(mode), hub.activity(mode, affiliateId)]).then(([totals, a]) => ({
           totals,
@@ -90,7 +91,7 @@ dashboardApi.get('/dashboard/api/overview', async (c) => {
     rows.map((r) => [r.id, { link: affiliateJson(c, r).link, status: r.status }]),
   )
   return c.json({
-    currency: program?.currency ?? 'USD',
+    currency: currency ?? 'USD',
     stats,
     last_activity: last,
     links,

@@ -6,6 +6,7 @@
  */
 import { type Context, Hono } from 'hono'
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
+import { affiliatesByName } from '../affiliates/data'
 import { closeSockets, sessionTag } from '../hub/sockets'
 import { pendingApplications } from '../join/applications'
 import { isAdminToken } from '../lib/auth'
@@ -25,6 +26,7 @@ import {
 import { DashboardPage, type DashboardProps } from '../pages/dashboard'
 import { pageHeaders } from '../pages/layout'
 import { SignInPage } from '../pages/sign-in'
+import { programNames } from '../program/data'
 import { checklistState } from '../programs/checklist'
 import type { Mode } from '../shared'
 
@@ -90,8 +92,8 @@ dashboardRoutes.post('/dashboard/sign-out', requireSession('page'), requireCsrf,
   await endSession(c, session)
   // Live sockets opened with this session close too (a deployment has a handful of programs).
   const tag = sessionTag(await sessionIdHash(session.sid))
-  const { results } = await c.env.DB.prepare('SELECT id FROM programs').all<{ id: string }>()
-  await Promise.all(results.map((p) => closeSockets(c.env, p.id, tag)))
+  const programs = await programNames(c.env.DB)
+  await Promise.all(programs.map((p) => closeSockets(c.env, p.id, tag)))
   return c.redirect('/dashboard/sign-in', 303)
 })
 
@@ -99,20 +101,15 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/
 
 dashboardRoutes.get('/dashboard', requireSession('page'), async (c) => {
   const db = c.env.DB
-  const { results: programs } = await db
-    .prepare('SELECT id, name FROM programs ORDER BY created_at')
-    .all<{ id: string; name: string }>()
+  const programs = await programNames(db)
   const program = programs.find((p) => p.id === c.req.query('program')) ?? programs[0]
   // A fresh deployment starts on the Programs page, where the first program is created.
   if (!program) return c.redirect('/dashboard/programs', 303)
   const mode: Mode = c.req.query('mode') === 'test' ? 'test' : 'live'
   const q = c.req.query()
-  const [totals, { results: affiliates }, checklist, pending] = await Promise.all([
+  const [totals, affiliates, checklist, pending] = await Promise.all([
     hubFor(c.env, program.id).totals(mode),
-    db
-      .prepare('SELECT id, code, name FROM affiliates WHERE program_id = ? ORDER BY name COLLATE NOCASE')
-      .bind(program.id)
-      .all<{ id: string; code: string; name: string }>(),
+    affiliatesByName(db, program.id),
     checklistState(c.env, program.id),
     pendingApplications(db, program.id),
   ])
