@@ -47,6 +47,12 @@ async function csrfOf(session: string): Promise<string> {
 
 describe('dashboard sessions', () => {
   it('signs in with the admin token into a signed HttpOnly SameSite=Strict cookie', async () => {
+    // With no program yet, /dashboard sends the founder to the Programs page to create one.
+    const empty = await signIn()
+    const first = await fetchPage('/dashboard', { headers: { cookie: empty.session } })
+    expect(first.status).toBe(303)
+    expect(first.headers.get('location')).toMatch(/^\/dashboard\/programs/)
+    await createProgram()
     const { res, session } = await signIn()
     expect(res.status).toBe(303)
     expect(res.headers.get('location')).toBe('/dashboard')
