@@ -8,7 +8,7 @@
  */
 import { and, asc, desc, eq, or, sql } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/d1'
-import { affiliates, programs } from '../db/schema'
+import { affiliates, commissions, conversions, programs, signups } from '../db/schema'
 import { isUniqueViolation } from '../hub/d1-writes'
 import type { AffiliateStatus, Mode } from '../shared'
 
@@ -165,4 +165,68 @@ export async function setPortalTokenHash(db: D1Database, affiliateId: string, ha
     .update(affiliates)
     .set({ portalToken: null, portalTokenHash: hash, updatedAt: new Date().toISOString() })
     .where(eq(affiliates.id, affiliateId))
+}
+
+/** One affiliate of one program and mode: what the portal shows is scoped to it. */
+export interface AffiliateScope {
+  programId: string
+  mode: Mode
+  affiliateId: string
+}
+
+/** The affiliate's latest signups, conversions and commissions (newest first), as the portal lists them. */
+export async function recentActivity(db: D1Database, self: AffiliateScope, limit: number) {
+  const orm = drizzle(db)
+  const [signupRows, conversionRows, commissionRows] = await orm.batch([
+    orm
+      .select({ at: signups.occurredAt })
+      .from(signups)
+      .where(
+        and(
+          eq(signups.programId, self.programId),
+          eq(signups.mode, self.mode),
+          eq(signups.affiliateId, self.affiliateId),
+        ),
+      )
+      .orderBy(desc(signups.occurredAt))
+      .limit(limit),
+    orm
+      .select({
+        at: conversions.occurredAt,
+        amount: conversions.amount,
+        currency: conversions.currency,
+        refunded_amount: conversions.refundedAmount,
+      })
+      .from(conversions)
+      .where(
+        and(
+          eq(conversions.programId, self.programId),
+          eq(conversions.mode, self.mode),
+          eq(conversions.affiliateId, self.affiliateId),
+        ),
+      )
+      .orderBy(desc(conversions.occurredAt))
+      .limit(limit),
+    orm
+      .select({
+        at: commissions.createdAt,
+        amount: commissions.amount,
+        original_amount: commissions.originalAmount,
+        currency: commissions.currency,
+        status: commissions.status,
+        reason: commissions.reason,
+        due_at: commissions.dueAt,
+      })
+      .from(commissions)
+      .where(
+        and(
+          eq(commissions.programId, self.programId),
+          eq(commissions.mode, self.mode),
+          eq(commissions.affiliateId, self.affiliateId),
+        ),
+      )
+      .orderBy(desc(commissions.createdAt))
+      .limit(limit),
+  ])
+  return { signups: signupRows, conversions: conversionRows, commissions: commissionRows }
 }

@@ -4,7 +4,7 @@
  * its mode; live updates come from `/v1/live?token=<the same token>`.
  */
 import { type Context, Hono } from 'hono'
-import { affiliateWithProgram } from '../affiliates/data'
+import { affiliateWithProgram, recentActivity } from '../affiliates/data'
 import { type Env, hubFor, publicOrigin } from '../lib/env'
 import { hashIp } from '../lib/ip-hash'
 import { affiliateByPortalToken } from '../lib/portal-token'
@@ -14,7 +14,7 @@ import { pageHeaders } from '../pages/layout'
 import { PortalPage } from '../pages/portal'
 import { commissionNote, type PortalLink, portalTerms } from '../pages/portal-terms'
 import { affiliateBalance, affiliatePayouts, nextApproval, nextPayoutNote } from '../payouts/portal-data'
-import type { CommissionRule, CommissionStatus, Promotion, SignupReward } from '../shared'
+import type { CommissionRule, Promotion, SignupReward } from '../shared'
 import { promoCodesByAffiliate } from '../stripe/promo-codes'
 
 export const portalRoutes = new Hono<{ Bindings: Env }>()
@@ -114,35 +114,15 @@ portalRoutes.get('/portal/:token/data.json', async (c) => {
   c.header('Cache-Control', 'no-store')
   c.header('Referrer-Policy', 'no-referrer')
   const db = c.env.DB
-  const scope = [aff.programId, aff.mode, aff.id] as const
   const self = { programId: aff.programId, mode: aff.mode, affiliateId: aff.id }
-  const [activity, stats, lists, balance, payouts, nextApprovalAt] = await Promise.all([
+  const [activity, stats, recent, balance, payouts, nextApprovalAt] = await Promise.all([
     hubFor(c.env, aff.programId).activity(aff.mode, aff.id),
     queryStats(db, aff.programId, aff.mode, {
       affiliate: aff.id,
       interval: 'day',
       tz: c.req.query('tz') || 'UTC',
     }),
-    db.batch([
-      db
-        .prepare(
-          `SELECT occurred_at AS at FROM signups WHERE program_id = ? AND mode = ? AND affiliate_id = ?
-           ORDER BY occurred_at DESC LIMIT ${RECENT}`,
-        )
-        .bind(...scope),
-      db
-        .prepare(
-          `SELECT occurred_at AS at, amount, currency, refunded_amount FROM conversions
-           WHERE program_id = ? AND mode = ? AND affiliate_id = ? ORDER BY occurred_at DESC LIMIT ${RECENT}`,
-        )
-        .bind(...scope),
-      db
-        .prepare(
-          `SELECT created_at AS at, amount, original_amount, currency, status, reason, due_at FROM commissions
-           WHERE program_id = ? AND mode = ? AND affiliate_id = ? ORDER BY created_at DESC LIMIT ${RECENT}`,
-        )
-        .bind(...scope),
-    ]),
+    recentActivity(db, self, RECENT),
     affiliateBalance(db, self),
     affiliatePayouts(db, self),
     nextApproval(db, self),
@@ -151,12 +131,13 @@ portalRoutes.get('/portal/:token/data.json', async (c) => {
     totals: activity.totals,
     minutes: activity.minutes,
     series: stats.series,
-    signups: lists[0]?.results ?? [],
-    conversions: lists[1]?.results ?? [],
+    signups: recent.signups,
+    conversions: recent.conversions,
     // The raw reason stays on the server (it may name a fraud rule): the affiliate reads a note.
-    commissions: (
-      (lists[2]?.results ?? []) as Array<{ status: CommissionStatus; reason: string | null }>
-    ).map(({ reason, ...row }) => ({ ...row, note: commissionNote(row.status, reason) })),
+    commissions: recent.commissions.map(({ reason, ...row }) => ({
+      ...row,
+      note: commissionNote(row.status, reason),
+    })),
     balance,
     payouts,
     next_payout: nextPayoutNote({
