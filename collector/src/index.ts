@@ -24,6 +24,7 @@ import { settingsDashboardRoutes } from './program/dashboard-routes'
 import { integrationDashboardRoutes } from './program/integration-routes'
 import { programSettingsRoutes } from './program/routes'
 import { programDashboardRoutes } from './programs/dashboard-routes'
+import { reconciliationRoutes } from './reconciliation/routes'
 import { affiliateRoutes } from './routes/affiliates'
 import { assetRoutes } from './routes/assets'
 import { clickRoutes } from './routes/clicks'
@@ -68,6 +69,7 @@ app.route('/', payoutRoutes)
 app.route('/', testModeRoutes)
 app.route('/', journeyRoutes)
 app.route('/', privacyRoutes)
+app.route('/', reconciliationRoutes)
 app.route('/', liveRoutes)
 app.route('/', dashboardRoutes)
 app.route('/', commissionDashboardRoutes)

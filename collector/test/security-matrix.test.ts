@@ -118,6 +118,8 @@ const MATRIX: Row[] = [
   { route: 'PUT /v1/integrations/stripe', path: () => '/v1/integrations/stripe', body: () => ({ webhook_secret: `whsec_${'m'.repeat(32)}` }), expect: { ...SECRET, other: 200, test: 403 } },
   { route: 'GET /v1/integrations/stripe', path: () => '/v1/integrations/stripe', expect: { ...SECRET, other: 200, test: 403 } },
   { route: 'DELETE /v1/integrations/stripe', path: () => '/v1/integrations/stripe', expect: { ...SECRET, other: 200, test: 403 } },
+  // No restricted key is stored for the other program, nor for the victim's test mode: nothing reaches Stripe.
+  { route: 'GET /v1/reconciliation', path: () => '/v1/reconciliation', expect: { ...SECRET, other: 409, test: 409 } },
   // Stripe's own credential is the signature: no key of ours stands in for it.
   { route: 'POST /v1/integrations/stripe/:program_id', path: (f) => `/v1/integrations/stripe/${f.programId}`, body: () => ({ id: 'evt_x', type: 'invoice.paid', livemode: true }), expect: OPEN(400) },
   // Their own data only: the test key's commissions (approve-due above approved them) make a test payout;
@@ -450,12 +452,28 @@ describe('at rest', () => {
   })
 
   it('signing secrets are kept where they are used, and only there', async () => {
+    // The restricted read-only Stripe keys too: stored as given (reconciliation calls Stripe with them), never shown.
+    const restricted = [`rk_live_${'r'.repeat(40)}`, `rk_test_${'q'.repeat(40)}`]
+    const put = await call('PUT', '/v1/integrations/stripe', {
+      token: victimSk,
+      body: {
+        webhook_secret: `whsec_${'v'.repeat(40)}`,
+        test_webhook_secret: `whsec_${'t'.repeat(40)}`,
+        restricted_key: restricted[0],
+        test_restricted_key: restricted[1],
+      },
+    })
+    expect(put.status).toBe(200)
+    expect(put.body.stripe.restricted_key).toEqual({ set: true, last4: 'rrrr' })
+    const shown = JSON.stringify((await call('GET', '/v1/integrations/stripe', { token: victimSk })).body)
+    for (const key of restricted) expect(JSON.stringify(put.body) + shown).not.toContain(key)
     const stored = new Map([...(await d1Dump()), ...(await hubDump(fx.programId))])
     const endpointSecret = secrets.at(-1) ?? ''
     const places = (value: string) => [...stored].filter(([, text]) => text.includes(value)).map(([t]) => t)
     expect(places(endpointSecret)).toEqual(['d1.webhook_endpoints'])
     expect(places(`whsec_${'v'.repeat(40)}`)).toEqual(['d1.stripe_integrations'])
     expect(places(`whsec_${'t'.repeat(40)}`)).toEqual(['d1.stripe_integrations'])
+    for (const key of restricted) expect(places(key)).toEqual(['d1.stripe_integrations'])
     // Affiliates' own emails are their payout addresses (PayPal export): kept, in one place.
     expect(places('victim-aff@example.com')).toEqual(['d1.affiliates'])
   })

@@ -449,6 +449,12 @@ export const stripeIntegrations = sqliteTable('stripe_integrations', {
   /** The last delivery, verified or not, and its error message when it was refused. */
   lastDeliveryAt: text('last_delivery_at'),
   lastDeliveryError: text('last_delivery_error'),
+  /**
+   * Restricted read-only API keys (`rk_live_…`, `rk_test_…`) for reconciliation against Stripe
+   * (collector/src/reconciliation/); never returned or logged, only their last four characters shown.
+   */
+  restrictedKey: text('restricted_key'),
+  testRestrictedKey: text('test_restricted_key'),
 })
 
 /** Stripe events already processed, with the answer given, so a redelivery changes nothing. */

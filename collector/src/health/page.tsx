@@ -1,9 +1,9 @@
 /**
  * The dashboard's Health page, `/dashboard/health`: is tracking working, and what has gone wrong.
  * Tracking health (the last click and the origins the script runs on, attributed and bot shares,
- * blocked clicks, webhook and Stripe delivery state, the hub's queue), the program's alerts with
- * their messages, and — on the test-data view — the button that deletes all test data, behind a
- * confirmation. Server-rendered, no script: reload for fresh figures (the overview's live feed
+ * blocked clicks, webhook and Stripe delivery state, the hub's queue), reconciliation with Stripe
+ * (reconciliation/panel.tsx), the program's alerts with their messages, and — on the test-data
+ * view — the button that deletes all test data, behind a confirmation. Server-rendered, no script: reload for fresh figures (the overview's live feed
  * shows each alert the moment it is raised). Founders only, like everything it shows.
  */
 
@@ -12,6 +12,8 @@ import type { Alert } from '../alerts/types'
 import { formatAgo, formatCount } from '../pages/format'
 import { Layout, Logo } from '../pages/layout'
 import { DashboardNav } from '../pages/nav'
+import { ReconciliationPanel } from '../reconciliation/panel'
+import type { ReconciliationPanelData } from '../reconciliation/service'
 import type { Mode } from '../shared'
 
 export interface HealthPageProps {
@@ -22,6 +24,8 @@ export interface HealthPageProps {
   pending?: number
   health: TrackingHealthView
   alerts: Alert[]
+  /** Reconciliation with Stripe over the last 30 days; left out, the section is not shown. */
+  reconciliation?: ReconciliationPanelData
   /** After a purge: how many records went, per table. */
   purged: Record<string, number> | null
   /** The purge form was sent without its confirmation box ticked. */
@@ -152,6 +156,10 @@ export function HealthPage(p: HealthPageProps) {
             </li>
           </ul>
         </section>
+
+        {p.reconciliation ? (
+          <ReconciliationPanel data={p.reconciliation} programId={p.programId} mode={p.mode} now={p.now} />
+        ) : null}
 
         <section class="panel" aria-labelledby="alerts-h">
           <h2 id="alerts-h">Alerts</h2>

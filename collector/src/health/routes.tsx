@@ -8,6 +8,7 @@ import { alertList, trackingHealthView } from '../alerts/routes'
 import { pendingApplications } from '../join/applications'
 import { requireCsrf, requireSession, type SessionEnv } from '../lib/session'
 import { pageHeaders } from '../pages/layout'
+import { reconciliationPanel } from '../reconciliation/service'
 import type { Mode } from '../shared'
 import { purgeTestData } from '../test-mode/routes'
 import { HealthPage } from './page'
@@ -30,10 +31,11 @@ async function page(
   }>()
   const program = programs.find((p) => p.id === c.req.query('program')) ?? programs[0]
   if (!program) return c.redirect('/dashboard', 303)
-  const [health, alerts, pending] = await Promise.all([
+  const [health, alerts, pending, reconciliation] = await Promise.all([
     trackingHealthView(c.env, program.id, mode),
     alertList(c.env, program.id, mode, { limit: 50 }),
     pendingApplications(c.env.DB, program.id),
+    reconciliationPanel(c.env, program.id, mode, Date.now()),
   ])
   pageHeaders(c)
   return c.html(
@@ -45,6 +47,7 @@ async function page(
       pending={pending}
       health={health}
       alerts={alerts}
+      reconciliation={reconciliation}
       now={Date.now()}
       {...extra}
     />,

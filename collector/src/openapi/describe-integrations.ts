@@ -1,6 +1,6 @@
 /**
- * The document's entries for the live channel, outgoing webhooks, Stripe and the document
- * itself. Request bodies are the routes' own validators.
+ * The document's entries for the live channel, outgoing webhooks, Stripe (reconciliation
+ * included) and the document itself. Request bodies are the routes' own validators.
  */
 import { z } from 'zod'
 import { liveTokenInput } from '../routes/live'
@@ -11,6 +11,63 @@ import * as r from './responses'
 
 const q = (description: string) => z.string().optional().describe(description)
 const endpoint = z.object({ endpoint: r.webhookEndpoint })
+
+const affiliateRef = z.object({ id: z.string(), code: z.string() })
+const journey = z.string().describe('The customer’s journey: /v1/customers/<id>/journey')
+const reconciliation = z.object({
+  reconciliation: z.object({
+    from: z.string(),
+    to: z.string(),
+    paid_without_conversion: z.array(
+      z.object({
+        customer_id: z.string(),
+        affiliate: affiliateRef,
+        invoice_id: z.string(),
+        amount: z.number().int(),
+        currency: z.string(),
+        paid_at: z.string(),
+        journey,
+      }),
+    ),
+    conversions_without_payment: z.array(
+      z.object({
+        customer_id: z.string().nullable(),
+        affiliate: affiliateRef.nullable(),
+        conversion_id: z.string(),
+        invoice_id: z.string(),
+        amount: z.number().int(),
+        currency: z.string(),
+        occurred_at: z.string(),
+        stripe_status: z.string().nullable().describe('null: Stripe has no such invoice in this mode'),
+        journey: journey.nullable(),
+      }),
+    ),
+    refunds_after_payout: z.array(
+      z.object({
+        customer_id: z.string().nullable(),
+        affiliate: affiliateRef.nullable(),
+        refund_id: z.string(),
+        refund_event_id: z.string(),
+        amount: z.number().int(),
+        currency: z.string(),
+        refunded_at: z.string(),
+        conversion_event_id: z.string(),
+        stripe: z.object({
+          charge_id: z.string().nullable(),
+          invoice_id: z.string().nullable(),
+          payment_intent_id: z.string().nullable(),
+        }),
+        clawback: z.object({ amount: z.number().int(), currency: z.string() }),
+        commission: z
+          .object({ id: z.string(), status: z.string(), payout_id: z.string().nullable() })
+          .nullable(),
+        journey: journey.nullable(),
+      }),
+    ),
+    checked: z.object({ invoices: z.number().int(), conversions: z.number().int() }),
+    truncated: z.boolean(),
+  }),
+})
 
 describeRoute(
   {
@@ -127,7 +184,9 @@ describeRoute(
     path: '/v1/integrations/stripe',
     tag: 'stripe',
     auth: 'live_secret',
-    summary: "Store the Stripe endpoint's signing secrets (never returned)",
+    summary: "Store the Stripe endpoint's signing secrets and restricted read-only keys (never returned)",
+    description:
+      '`restricted_key` (`rk_live_…`) and `test_restricted_key` (`rk_test_…`) are read-only Stripe keys for `GET /v1/reconciliation`; left out, the stored ones stay; null removes them. Answers show only whether one is set and its last four characters.',
     body: stripeIntegrationInput,
     responses: { 200: { description: 'The integration', schema: r.stripeIntegration } },
   },
@@ -146,6 +205,24 @@ describeRoute(
     auth: 'live_secret',
     summary: 'Disconnect Stripe (forget the secrets)',
     responses: { 200: { description: 'The integration, disconnected', schema: r.stripeIntegration } },
+  },
+  {
+    method: 'get',
+    path: '/v1/reconciliation',
+    tag: 'stripe',
+    auth: 'secret',
+    summary:
+      "Refline's records against Stripe's: paid invoices with no conversion, conversions with no payment, refunds after payout",
+    description:
+      'Reads Stripe with the restricted key of the key’s mode (`restricted_key`, or `test_restricted_key` for a test key): the paid invoices created in the range (at most 2,000; `truncated` says when there were more). Paid invoices of referred customers that no conversion records; conversions in the range under an invoice id (`in_…`) that Stripe does not have as paid; refunds in the range that clawed back a commission already paid out. No restricted key stored: 409 naming the field. Stripe unreachable: 502.',
+    query: z.object({
+      from: q('Start: an ISO 8601 date or date-time with a zone (default 30 days before `to`)'),
+      to: q(
+        'End: an ISO 8601 date (the end of that UTC day) or date-time (default now); at most 93 days after `from`',
+      ),
+    }),
+    responses: { 200: { description: 'The three lists', schema: reconciliation } },
+    errors: [400, 409, 429, 502],
   },
   {
     method: 'post',

@@ -162,6 +162,7 @@ const ERROR_TEXT: Record<number, string> = {
   409: 'Conflict (`conflict`): an `event_id` reused with another body, a taken code, a locked record',
   413: 'Body over 32 KB (`payload_too_large`)',
   429: 'Too many attempts (`rate_limited`); retry after `Retry-After` seconds',
+  502: 'A service the answer depends on (Stripe) could not be reached or failed (`internal`)',
 }
 
 const RETRY_AFTER = {

@@ -234,6 +234,8 @@ export const webhookDelivery = z.object({
 })
 fits<Fits<WebhookDelivery, typeof webhookDelivery>>()
 
+const storedKey = z.object({ set: z.literal(true), last4: z.string() }).nullable()
+
 export const stripeIntegration = z.object({
   stripe: z.object({
     connected: z.boolean(),
@@ -242,6 +244,8 @@ export const stripeIntegration = z.object({
     last_delivery_at: z.string().nullable(),
     last_delivery_error: z.string().nullable(),
     test_mode_secret: z.boolean(),
+    restricted_key: storedKey.describe('The live restricted key for reconciliation (never the key)'),
+    test_restricted_key: storedKey.describe('The test-mode restricted key (never the key)'),
     events: z.array(z.string()),
   }),
 })

@@ -33,13 +33,21 @@ export async function getIntegration(db: D1Database, programId: string): Promise
 export async function putIntegration(
   db: D1Database,
   programId: string,
-  secrets: { webhook_secret: string; test_webhook_secret?: string | null | undefined },
+  secrets: {
+    webhook_secret: string
+    test_webhook_secret?: string | null | undefined
+    /** Left out (undefined): the stored restricted key stays; null removes it. */
+    restricted_key?: string | null | undefined
+    test_restricted_key?: string | null | undefined
+  },
 ): Promise<StripeIntegration> {
   const now = new Date().toISOString()
   const values = {
     programId,
     webhookSecret: secrets.webhook_secret,
     testWebhookSecret: secrets.test_webhook_secret ?? null,
+    restrictedKey: secrets.restricted_key ?? null,
+    testRestrictedKey: secrets.test_restricted_key ?? null,
     connectedAt: now,
     updatedAt: now,
   }
@@ -51,6 +59,8 @@ export async function putIntegration(
       set: {
         webhookSecret: values.webhookSecret,
         testWebhookSecret: values.testWebhookSecret,
+        ...(secrets.restricted_key === undefined ? {} : { restrictedKey: values.restrictedKey }),
+        ...(secrets.test_restricted_key === undefined ? {} : { testRestrictedKey: values.testRestrictedKey }),
         updatedAt: now,
         // A new secret starts a fresh delivery history: an old error no longer applies.
         lastDeliveryError: null,

@@ -1,8 +1,9 @@
 /**
  * Stripe with no code. `PUT/GET/DELETE /v1/integrations/stripe` (live secret key) store the
- * endpoint's signing secrets and show the endpoint's state; `POST /v1/integrations/stripe/:program_id`
- * is the URL pasted into Stripe: it verifies the signature with the official `stripe` package,
- * then maps the event (map-event.ts) and records it (apply.ts), once per Stripe event id.
+ * endpoint's signing secrets (and the restricted read-only keys reconciliation uses) and show the
+ * endpoint's state; `POST /v1/integrations/stripe/:program_id` is the URL pasted into Stripe: it
+ * verifies the signature with the official `stripe` package, then maps the event (map-event.ts)
+ * and records it (apply.ts), once per Stripe event id.
  */
 import { type Context, Hono } from 'hono'
 import { z } from 'zod'
@@ -40,10 +41,36 @@ const webhookSecret = z
   .string({ error: 'must be the endpoint signing secret, whsec_…' })
   .regex(/^whsec_[A-Za-z0-9+/=_-]{8,256}$/, 'must be the endpoint signing secret, whsec_…')
 
+/** A restricted API key of one mode: read access for reconciliation (docs/reconciliation.md). */
+function restrictedKey(prefix: 'rk_live_' | 'rk_test_') {
+  const message = `must be a restricted key of Stripe, ${prefix}…`
+  return z
+    .string({ error: message })
+    .regex(new RegExp(`^${prefix}[A-Za-z0-9]{8,240}$`), message)
+    .nullable()
+    .optional()
+}
+
+/**
+ * `restricted_key` and `test_restricted_key` left out keep what is stored (the settings page sends
+ * only the signing secrets); null removes them.
+ */
 export const stripeIntegrationInput = z.strictObject({
   webhook_secret: webhookSecret,
   test_webhook_secret: webhookSecret.nullable().optional(),
+  restricted_key: restrictedKey('rk_live_'),
+  test_restricted_key: restrictedKey('rk_test_'),
 })
+
+/** What is shown of a stored restricted key: that there is one, and its last four characters. */
+export interface StoredKeyView {
+  set: true
+  last4: string
+}
+
+function storedKey(key: string | null | undefined): StoredKeyView | null {
+  return key ? { set: true, last4: key.slice(-4) } : null
+}
 
 /** What the settings page shows: never a secret. */
 export interface StripeIntegrationView {
@@ -54,6 +81,9 @@ export interface StripeIntegrationView {
   last_delivery_at: string | null
   last_delivery_error: string | null
   test_mode_secret: boolean
+  /** The restricted read-only keys for reconciliation, live and test: never the key itself. */
+  restricted_key: StoredKeyView | null
+  test_restricted_key: StoredKeyView | null
   /** The events to select when adding the endpoint in Stripe. */
   events: readonly string[]
 }
@@ -75,6 +105,8 @@ export function integrationView(
     last_delivery_at: row?.lastDeliveryAt ?? null,
     last_delivery_error: row?.lastDeliveryError ?? null,
     test_mode_secret: !!row?.testWebhookSecret,
+    restricted_key: storedKey(row?.restrictedKey),
+    test_restricted_key: storedKey(row?.testRestrictedKey),
     events: STRIPE_EVENT_TYPES,
   }
 }
