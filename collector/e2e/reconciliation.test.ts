@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { BrowserContext } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Collector, launchBrowser, launchCollector, signIn } from './support'
+import { type Collector, launchBrowser, launchCollector, resultsDir, signIn } from './support'
 
 // biome-ignore lint/suspicious/noExplicitAny: Stripe objects and API answers as JSON
 type Json = any
@@ -436,6 +436,7 @@ describe('the Health page panel', () => {
       expect(await headers.count()).toBeGreaterThan(0)
       expect(await panel.locator(`#${id} th[scope="col"]`).count()).toBe(await headers.count())
     }
+    await panel.screenshot({ path: join(resultsDir, 'health-reconciliation.png') })
     // The journey link opens the customer's journey.
     await missed.click()
     await page.waitForURL(/\/dashboard\/customers\/cus_missed/)
