@@ -15,6 +15,7 @@ import { queryStats } from '../lib/stats-query'
 import { parseBody } from '../lib/validate'
 import { programCurrency, programExists } from '../program/data'
 import type { Mode } from '../shared'
+import { lastActivity } from '../stats/data'
 import { changeCommissionStatus, listCommissions } from './commissions'
 
 export const dashboardApi = new Hono<SessionEnv>()
@@ -29,29 +30,6 @@ async function scope(c: Context<SessionEnv>): Promise<{ programId: string; mode:
   if (!(await programExists(c.env.DB, programId)))
     throw new ApiError('not_found', 'Unknown program', 'program')
   return { programId, mode }
-}
-
-/**
- * Last activity per affiliate within the filters (range, sub-id), to the hour, from the rollups
- * (never from raw events).
- */
-async function lastActivity(
-  db: D1Database,
-  programId: string,
-  mode: Mode,
-  range: { from: string; to: string; sub?: string | undefined },
-): Promise<Record<string, string>> {
-  const params: unknown[] = [programId, mode, range.from.slice(0, 13), range.to.slice(0, 13)]
-  const sub = range.sub !== undefined ? `AND sub = ?${params.push(range.sub)}` : ''
-  const { results } = await db
-    .prepare(
-      `SELECT affiliate_id, MAX(hour) AS hour FROM rollups
-       WHERE program_id = ?1 AND mode = ?2 AND hour >= ?3 AND hour <= ?4 AND affiliate_id != '' ${sub}
-       GROUP BY affiliate_id`,
-    )
-    .bind(...params)
-    .all<{ affiliate_id: string; hour: string }>()
-  return Object.fromEntries(results.map((r) => [r.affiliate_id, `${r.hour}:00:00.000Z`]))
 }
 
 /**
