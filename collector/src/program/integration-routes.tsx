@@ -69,11 +69,19 @@ integrationDashboardRoutes.post('/dashboard/settings/stripe', async (c) => {
       ...(values.stripe_test_webhook_secret
         ? { test_webhook_secret: values.stripe_test_webhook_secret }
         : {}),
+      // Left empty, a stored restricted key is kept.
+      ...(text(form.restricted_key) ? { restricted_key: text(form.restricted_key) } : {}),
+      ...(text(form.test_restricted_key) ? { test_restricted_key: text(form.test_restricted_key) } : {}),
     })
     await putIntegration(c.env.DB, p.id, body)
   } catch (err) {
     if (!(err instanceof ApiError) || err.status >= 500) throw err
-    const field = err.field === 'test_webhook_secret' ? 'stripe_test_webhook_secret' : 'stripe_webhook_secret'
+    const field =
+      err.field === 'test_webhook_secret' ||
+      err.field === 'restricted_key' ||
+      err.field === 'test_restricted_key'
+        ? `stripe_${err.field}`
+        : 'stripe_webhook_secret'
     // A refused secret is never echoed back into the page.
     return renderSettings(c, programs, p, formFromProgram(p), {}, false, {
       errors: { [field]: err.message },

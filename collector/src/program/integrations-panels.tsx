@@ -32,6 +32,35 @@ function described(name: string, errors: Record<string, string>) {
   return errors[name] ? { 'aria-invalid': 'true', 'aria-describedby': `e-${name}` } : {}
 }
 
+/** A restricted key's field: never shown back; empty keeps the stored one (docs/reconciliation.md). */
+function RestrictedKeyField(p: {
+  name: 'restricted_key' | 'test_restricted_key'
+  label: string
+  stored: { set: boolean; last4: string } | null
+  errors: Record<string, string>
+}) {
+  const field = `stripe_${p.name}`
+  return (
+    <div class="field">
+      <label for={`f-${field}`}>{p.label}</label>
+      <input
+        id={`f-${field}`}
+        name={p.name}
+        type="password"
+        autocomplete="off"
+        value=""
+        {...described(field, p.errors)}
+      />
+      <small class="muted">
+        {p.stored?.set
+          ? `Stored, ending in ${p.stored.last4}; leave empty to keep it.`
+          : 'Lets the Health page compare Refline with Stripe: read access to invoices and charges.'}
+      </small>
+      <FieldError name={field} errors={p.errors} />
+    </div>
+  )
+}
+
 export function StripePanel(p: IntegrationsProps) {
   const q = `?program=${encodeURIComponent(p.programId)}`
   const s = p.stripe
@@ -102,6 +131,18 @@ export function StripePanel(p: IntegrationsProps) {
           </small>
           <FieldError name="stripe_test_webhook_secret" errors={p.errors} />
         </div>
+        <RestrictedKeyField
+          name="restricted_key"
+          label="Restricted read-only key for reconciliation (rk_live_…, optional)"
+          stored={s.restricted_key}
+          errors={p.errors}
+        />
+        <RestrictedKeyField
+          name="test_restricted_key"
+          label="Test-mode restricted key (rk_test_…, optional)"
+          stored={s.test_restricted_key}
+          errors={p.errors}
+        />
         <button type="submit" class="primary">
           {s.connected ? 'Replace the secrets' : 'Connect Stripe'}
         </button>

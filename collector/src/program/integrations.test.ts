@@ -47,6 +47,28 @@ describe('settings integrations', () => {
       true,
     )
 
+    // The restricted key for reconciliation: named when wrong, stored, shown by its last four only, kept when left empty.
+    const wrongKey = await postForm(session, `/dashboard/settings/stripe${q}`, {
+      webhook_secret: 'whsec_abcdefgh1234',
+      restricted_key: 'sk_live_notrestricted',
+    })
+    expect(wrongKey.status).toBe(400)
+    expect(wrongKey.text).toMatch(/id="e-stripe_restricted_key"/)
+    expect(wrongKey.text).not.toContain('sk_live_notrestricted')
+    const withKey = await postForm(session, `/dashboard/settings/stripe${q}`, {
+      webhook_secret: 'whsec_abcdefgh1234',
+      restricted_key: 'rk_live_readonly0000wxyz',
+    })
+    expect(withKey.status).toBe(303)
+    const shown = await fetchPage(withKey.headers.get('location') ?? '', {
+      headers: { cookie: session.cookie },
+    })
+    expect(shown.text).toContain('Stored, ending in wxyz')
+    expect(shown.text).not.toContain('rk_live_readonly0000wxyz')
+    await postForm(session, `/dashboard/settings/stripe${q}`, { webhook_secret: 'whsec_abcdefgh5678' })
+    const kept = (await call('GET', '/v1/integrations/stripe', { token: keys.secret })).body.stripe
+    expect(kept.restricted_key).toEqual({ set: true, last4: 'wxyz' })
+
     const off = await postForm(session, `/dashboard/settings/stripe/disconnect${q}`, {})
     expect(off.status).toBe(303)
     expect((await call('GET', '/v1/integrations/stripe', { token: keys.secret })).body.stripe.connected).toBe(
