@@ -108,7 +108,7 @@ export interface WebhookFailure {
 }
 
 /** A delivery that failed again: the endpoint's alert, once a day, when the threshold is met. */
-export function webhookFailing(program: HubProgram, mode: Mode, at: number, f: WebhookFailure): AlertInput[] {
+export function webhookFailing(program: HubProgram, at: number, f: WebhookFailure): AlertInput[] {
   const t = fraudThresholds(program.settings.fraud).webhook_failing
   if (!isWebhookFailing(f, t)) return []
   const what = f.disabled

@@ -222,9 +222,7 @@ export class ProgramHub extends DurableObject<Env> {
   /** A webhook delivery of the program failed again (the dispatcher reports each failure). */
   async noteWebhookFailure(programId: string, mode: Mode, failure: WebhookFailure): Promise<void> {
     const now = Date.now()
-    await this.raiseHealthAlerts({ programId, mode, now }, (program) =>
-      webhookFailing(program, mode, now, failure),
-    )
+    await this.raiseHealthAlerts({ programId, mode, now }, (program) => webhookFailing(program, now, failure))
   }
 
   /** Drops the hub's own raw clicks older than `before` (the program's click retention). */
