@@ -6,8 +6,9 @@
  */
 import { type Context, Hono } from 'hono'
 import { z } from 'zod'
+import { listCommissions } from '../commissions/service'
 import { latestConversions } from '../exports/data'
-import { conversionJson } from '../exports/routes'
+import { conversionJson } from '../exports/service'
 import { publicOrigin } from '../lib/env'
 import { ApiError } from '../lib/errors'
 import { affiliateSignupReward, commissionRule } from '../lib/schemas'
@@ -18,11 +19,10 @@ import { AffiliatePage, type AffiliatePageProps } from '../pages/affiliate'
 import { formatMoney } from '../pages/format'
 import { pageHeaders } from '../pages/layout'
 import { affiliatePayouts } from '../payouts/portal-data'
-import { replacePortalLink } from '../routes/affiliates'
-import { listCommissions } from '../routes/commissions'
 import type { CommissionRule, Mode, SignupReward } from '../shared'
 import { promoCodesByAffiliate, promoCodesInput } from '../stripe/promo-codes'
 import { type AffiliateRow, changeAffiliate, findProgramAffiliate } from './dashboard-data'
+import { replacePortalLink } from './service'
 
 export const affiliateDashboardRoutes = new Hono<SessionEnv>()
 

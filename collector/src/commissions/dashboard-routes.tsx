@@ -12,9 +12,9 @@ import { requireCsrf, requireSession, type SessionEnv } from '../lib/session'
 import { parseBody } from '../lib/validate'
 import { CommissionsPage, REVIEW_LIMIT } from '../pages/commissions'
 import { pageHeaders } from '../pages/layout'
-import { approveDue, changeMany, getCommission, listCommissions } from '../routes/commissions'
 import type { Mode } from '../shared'
 import { countDue } from './data'
+import { approveDue, changeMany, getCommission, listCommissions } from './service'
 
 export const commissionDashboardRoutes = new Hono<SessionEnv>()
 

@@ -7,11 +7,12 @@
  */
 import { and, asc, eq, inArray } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/d1'
+import { affiliateJson } from '../affiliates/json'
+import { replacePortalLink } from '../affiliates/service'
 import { affiliates } from '../db/schema'
 import { newId } from '../lib/crypto'
 import { type Env, hubFor } from '../lib/env'
 import { ApiError } from '../lib/errors'
-import { affiliateJson, replacePortalLink } from '../routes/affiliates'
 import type { Affiliate, Mode } from '../shared'
 import { emitWebhook } from '../webhooks/enqueue'
 

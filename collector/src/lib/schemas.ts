@@ -361,3 +361,6 @@ export const approveDueInput = z.strictObject({
   /** Also approve pending commissions whose hold has not ended (never `on_hold` ones). */
   include_pending: z.boolean({ error: 'must be true or false' }).default(false),
 })
+
+/** `POST /v1/live/tokens`: a founder's token, or one affiliate's (`affiliate_id`). */
+export const liveTokenInput = z.object({ affiliate_id: z.string().min(1).max(64).optional() }).strict()

@@ -3,7 +3,7 @@
  * included) and the document itself. Request bodies are the routes' own validators.
  */
 import { z } from 'zod'
-import { liveTokenInput } from '../routes/live'
+import { liveTokenInput } from '../lib/schemas'
 import { stripeIntegrationInput } from '../stripe/routes'
 import { endpointInput, endpointPatch } from '../webhooks/routes'
 import { describeRoute } from './registry'

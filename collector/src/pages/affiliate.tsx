@@ -7,7 +7,7 @@
  * copy buttons.
  */
 
-import type { ConversionRecord } from '../exports/routes'
+import type { ConversionRecord } from '../exports/service'
 import { journeyHref } from '../journey/href'
 import type { CommissionRecord, PortalPayout, SignupReward, StatsResult } from '../shared'
 import { Counters } from './dashboard'

@@ -11,7 +11,7 @@ import { type Context, Hono } from 'hono'
 import { type AffiliateRow, findAffiliate, listAffiliates, updateAffiliateRow } from '../affiliates/data'
 import { affiliateJson } from '../affiliates/json'
 import { insertAffiliate, replacePortalLink } from '../affiliates/service'
-import { affiliatesExport, wantsCsv } from '../exports/routes'
+import { affiliatesExport, wantsCsv } from '../exports/service'
 import { affiliateTag } from '../hub/live'
 import { closeSockets } from '../hub/sockets'
 import { decideApplication } from '../join/applications'
@@ -25,8 +25,6 @@ import type { AffiliateStatus, PortalLinkResult } from '../shared'
 import { assertPromoCodesFree, promoCodesByAffiliate, replacePromoCodes } from '../stripe/promo-codes'
 
 // The join page and the affiliate page import these from here.
-export { affiliateJson } from '../affiliates/json'
-export { type InsertAffiliateOptions, insertAffiliate, replacePortalLink } from '../affiliates/service'
 
 export const affiliateRoutes = new Hono<AppEnv>()
 

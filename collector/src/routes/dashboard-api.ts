@@ -7,6 +7,7 @@ import { z } from 'zod'
 import { listAffiliates } from '../affiliates/data'
 import { affiliateJson } from '../affiliates/json'
 import { insertAffiliate } from '../affiliates/service'
+import { changeCommissionStatus, listCommissions } from '../commissions/service'
 import { hubFor } from '../lib/env'
 import { ApiError } from '../lib/errors'
 import { affiliateInput } from '../lib/schemas'
@@ -16,7 +17,6 @@ import { parseBody } from '../lib/validate'
 import { programCurrency, programExists } from '../program/data'
 import type { Mode } from '../shared'
 import { lastActivity } from '../stats/data'
-import { changeCommissionStatus, listCommissions } from './commissions'
 
 export const dashboardApi = new Hono<SessionEnv>()
 

@@ -9,13 +9,13 @@
  * collector's own is refused (403). Server-side clients send no `Origin` and keep working.
  */
 import { type Context, Hono } from 'hono'
-import { z } from 'zod'
 import { findAffiliate, isActiveAffiliate } from '../affiliates/data'
 import { SOCKET_ROLE_HEADER, type SocketRole } from '../hub/sockets'
 import { authFailure, requireSecretKey } from '../lib/auth'
 import { type AppEnv, type Env, hubFor, publicOrigin } from '../lib/env'
 import { ApiError } from '../lib/errors'
 import { affiliateByPortalToken } from '../lib/portal-token'
+import { liveTokenInput } from '../lib/schemas'
 import { readSession, sessionIdHash } from '../lib/session'
 import { signToken, verifyToken } from '../lib/signing'
 import { parseWith } from '../lib/validate'
@@ -118,8 +118,6 @@ liveRoutes.get('/v1/live', async (c) => {
   headers.set(SOCKET_ROLE_HEADER, JSON.stringify(target.role))
   return hubFor(c.env, target.programId).fetch(new Request(c.req.url, { headers }))
 })
-
-export const liveTokenInput = z.object({ affiliate_id: z.string().min(1).max(64).optional() }).strict()
 
 liveRoutes.post('/v1/live/tokens', requireSecretKey, async (c) => {
   const { programId, mode } = c.get('auth')

@@ -4,101 +4,18 @@
  * (`GET/PATCH /v1/program`) is in ../program/.
  */
 import { Hono } from 'hono'
-import { assertPromotionAffiliates } from '../commissions/data'
 import { requireAdmin } from '../lib/auth'
-import { newId, randomToken, sha256Hex } from '../lib/crypto'
 import type { AppEnv } from '../lib/env'
-import { ApiError } from '../lib/errors'
-import { type ProgramInput, programInput } from '../lib/schemas'
+import { programInput } from '../lib/schemas'
 import { parseBody } from '../lib/validate'
-import {
-  type ApiKeyRow,
-  insertProgram,
-  listPrograms,
-  programExists,
-  readProgram,
-  replaceKeys,
-} from '../program/data'
-import type { Mode, ProgramCreated } from '../shared'
+import { createProgram, rollKeys } from '../program/create'
+import { listPrograms } from '../program/data'
+import type { ProgramCreated } from '../shared'
 
 export const programRoutes = new Hono<AppEnv>()
 
 programRoutes.use('/v1/programs', requireAdmin)
 programRoutes.use('/v1/programs/*', requireAdmin)
-
-type Keys = ProgramCreated['keys']
-
-/** Four new keys (live and test, publishable and secret) and their rows, which hold only their hashes. */
-async function issueKeys(programId: string, now: string): Promise<{ keys: Keys; rows: ApiKeyRow[] }> {
-  const specs: Array<[keyof Keys, 'pk' | 'sk', Mode]> = [
-    ['publishable', 'pk', 'live'],
-    ['secret', 'sk', 'live'],
-    ['test_publishable', 'pk', 'test'],
-    ['test_secret', 'sk', 'test'],
-  ]
-  const keys = {} as Keys
-  const rows: ApiKeyRow[] = []
-  for (const [name, prefix, mode] of specs) {
-    const key = `${prefix}_${mode}_${randomToken(24)}`
-    keys[name] = key
-    rows.push({
-      id: newId('key'),
-      programId,
-      kind: prefix === 'pk' ? 'publishable' : 'secret',
-      mode,
-      hash: await sha256Hex(key),
-      prefix: key.slice(0, 12),
-      createdAt: now,
-      revokedAt: null,
-    })
-  }
-  return { keys, rows }
-}
-
-/**
- * Creates a program with its four keys (the dashboard's Programs page creates through this too).
- * The keys exist only in this answer: they are stored hashed.
- */
-export async function createProgram(db: D1Database, body: ProgramInput): Promise<ProgramCreated> {
-  const id = newId('prg')
-  // A new program has no affiliates yet: a promotion listing any is refused, naming the id.
-  await assertPromotionAffiliates(db, id, body.promotions)
-  const now = new Date().toISOString()
-  const { keys, rows } = await issueKeys(id, now)
-  await insertProgram(
-    db,
-    {
-      id,
-      name: body.name,
-      currency: body.currency,
-      cookieDays: body.cookie_days,
-      attribution: body.attribution,
-      commission: JSON.stringify(body.commission),
-      recurringMonths: body.recurring_months,
-      holdDays: body.hold_days,
-      bonus: body.bonus ? JSON.stringify(body.bonus) : null,
-      landingUrl: body.landing_url,
-      allowedOrigins: JSON.stringify(body.allowed_origins.map((u) => new URL(u).origin)),
-      minPayout: JSON.stringify(body.min_payout),
-      signupReward: body.signup_reward ? JSON.stringify(body.signup_reward) : null,
-      promotions: JSON.stringify(body.promotions),
-      createdAt: now,
-    },
-    rows,
-  )
-  const program = await readProgram(db, id)
-  if (!program) throw new Error(`program ${id} was not stored`)
-  return { program, keys }
-}
-
-/** Revokes every current key of a program and issues four new ones (shown once, like at creation). */
-export async function rollKeys(db: D1Database, id: string): Promise<Keys> {
-  if (!(await programExists(db, id))) throw new ApiError('not_found', 'Unknown program', 'id')
-  const now = new Date().toISOString()
-  const { keys, rows } = await issueKeys(id, now)
-  await replaceKeys(db, id, now, rows)
-  return keys
-}
 
 programRoutes.post('/v1/programs', async (c) => {
   const body = await parseBody(c, programInput)
