@@ -9,7 +9,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     fileParallelism: false,
     // A live update crosses a socket and the page's render throttle; on a busy machine that takes
-    // longer than expect.poll's default second.
-    expect: { poll: { timeout: 10_000 } },
+    // longer than expect.poll's default second (20 s here; a poll ends as soon as it holds).
+    expect: { poll: { timeout: 20_000 } },
   },
 })

@@ -40,7 +40,16 @@ test('every docs/security.md example shows what the text says', () => {
       (b, i) => `${b.replace('http://127.0.0.1:8787', collector.url)}\necho; echo "--- end of example ${i}"`,
     )
     .join('\n')
-  const out = execFileSync('bash', ['-c', `set -e\n${script}`], { cwd, encoding: 'utf8' })
+  let out
+  try {
+    // On a failing command, say which one and what it printed (the examples run as one script).
+    out = execFileSync('bash', ['-c', `set -eE\ntrap 'echo "failed: $BASH_COMMAND" >&2' ERR\n${script}`], {
+      cwd,
+      encoding: 'utf8',
+    })
+  } catch (err) {
+    throw new Error(`the examples stopped: ${err.stderr}\n--- their output so far ---\n${err.stdout}`)
+  }
   const [, modes, limits, origin, portal] = out.split(/--- end of example \d+/).map((s) => s.trim())
   const [created, seenByTest, patched] = modes.split('\n').map((line) => JSON.parse(line))
   assert.match(created.affiliate.portal_url, /\/portal\/[A-Za-z0-9]{32}$/)
