@@ -94,6 +94,32 @@ describe('pages at 390 px', () => {
     await page.close()
   })
 
+  it('the health, journey, commissions, payouts, settings and applications pages fit', async () => {
+    const jane = seeded.affiliates.jane
+    await collector.api('POST', '/v1/signups', {
+      token: seeded.keys.secret,
+      body: { customer_id: 'cus_phone_width_story', ref: jane?.code },
+    })
+    const page = await phonePage()
+    await signIn(page, collector.url, collector.adminToken)
+    const q = `program=${seeded.programId}`
+    for (const path of [
+      `/dashboard/health?${q}&mode=live`,
+      `/dashboard/health?${q}&mode=test`,
+      `/dashboard/customers/cus_phone_width_story?${q}&mode=live`,
+      `/dashboard/commissions?${q}`,
+      `/dashboard/payouts?${q}`,
+      `/dashboard/settings?${q}`,
+      `/dashboard/applications?${q}`,
+    ]) {
+      const res = await page.goto(`${collector.url}${path}`)
+      expect(res?.status(), path).toBe(200)
+      await page.waitForLoadState('networkidle')
+      expect(await width(page), path).toBeLessThanOrEqual(390)
+    }
+    await page.close()
+  })
+
   it('the portal fits, with its terms, codes and whole links', async () => {
     const page = await phonePage()
     const jane = seeded.affiliates.jane

@@ -107,24 +107,30 @@ export function HealthPage(p: HealthPageProps) {
           </p>
           <h3>Where the script runs</h3>
           {h.origins.length ? (
-            <table class="data" id="origins" aria-label="Origins the script reported clicks from">
-              <thead>
-                <tr>
-                  <th scope="col">Origin</th>
-                  <th scope="col">Clicks</th>
-                  <th scope="col">Last click</th>
-                </tr>
-              </thead>
-              <tbody>
-                {h.origins.map((o) => (
+            <section
+              class="table-wrap scroll"
+              tabindex={0}
+              aria-label="Origins the script reported clicks from"
+            >
+              <table class="data" id="origins">
+                <thead>
                   <tr>
-                    <td>{o.origin}</td>
-                    <td>{formatCount(o.clicks)}</td>
-                    <td>{formatAgo(o.last_click_at, p.now)}</td>
+                    <th scope="col">Origin</th>
+                    <th scope="col">Clicks</th>
+                    <th scope="col">Last click</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
+                </thead>
+                <tbody>
+                  {h.origins.map((o) => (
+                    <tr>
+                      <td>{o.origin}</td>
+                      <td>{formatCount(o.clicks)}</td>
+                      <td>{formatAgo(o.last_click_at, p.now)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </section>
           ) : (
             <p class="muted" id="origins-empty">
               No click has arrived yet: install the script (Programs page) or share a referral link.
@@ -164,34 +170,36 @@ export function HealthPage(p: HealthPageProps) {
         <section class="panel" aria-labelledby="alerts-h">
           <h2 id="alerts-h">Alerts</h2>
           {p.alerts.length ? (
-            <table class="data" id="alerts" aria-label="Alerts, newest first">
-              <thead>
-                <tr>
-                  <th scope="col">When</th>
-                  <th scope="col">Severity</th>
-                  <th scope="col">Alert</th>
-                  <th scope="col">Affiliate</th>
-                </tr>
-              </thead>
-              <tbody>
-                {p.alerts.map((a) => (
-                  <tr data-type={a.type}>
-                    <td>
-                      <time datetime={a.created_at}>{formatAgo(a.created_at, p.now)}</time>
-                    </td>
-                    <td>
-                      <span class={`pill pill-${a.severity}`}>{a.severity}</span>
-                    </td>
-                    <td>
-                      <strong>{a.type.replaceAll('_', ' ')}</strong>
-                      <br />
-                      {a.message}
-                    </td>
-                    <td>{a.affiliate?.code ?? '—'}</td>
+            <section class="table-wrap scroll" tabindex={0} aria-label="Alerts, newest first">
+              <table class="data" id="alerts">
+                <thead>
+                  <tr>
+                    <th scope="col">When</th>
+                    <th scope="col">Severity</th>
+                    <th scope="col">Alert</th>
+                    <th scope="col">Affiliate</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
+                </thead>
+                <tbody>
+                  {p.alerts.map((a) => (
+                    <tr data-type={a.type}>
+                      <td>
+                        <time datetime={a.created_at}>{formatAgo(a.created_at, p.now)}</time>
+                      </td>
+                      <td>
+                        <span class={`pill pill-${a.severity}`}>{a.severity}</span>
+                      </td>
+                      <td>
+                        <strong>{a.type.replaceAll('_', ' ')}</strong>
+                        <br />
+                        {a.message}
+                      </td>
+                      <td>{a.affiliate?.code ?? '—'}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </section>
           ) : (
             <p class="muted" id="alerts-empty">
               No alert in {p.mode === 'test' ? 'test' : 'live'} data.

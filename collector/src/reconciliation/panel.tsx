@@ -65,30 +65,32 @@ function ReconciliationLists(
 
       <h3 id="paid-without-conversion-h">Paid in Stripe, no conversion recorded</h3>
       {r.paid_without_conversion.length ? (
-        <table class="data" id="paid-without-conversion" aria-labelledby="paid-without-conversion-h">
-          <thead>
-            <tr>
-              <th scope="col">Customer</th>
-              <th scope="col">Affiliate</th>
-              <th scope="col">Invoice</th>
-              <th scope="col">Amount</th>
-              <th scope="col">Paid</th>
-            </tr>
-          </thead>
-          <tbody>
-            {r.paid_without_conversion.map((x) => (
+        <section class="table-wrap scroll" tabindex={0} aria-labelledby="paid-without-conversion-h">
+          <table class="data" id="paid-without-conversion">
+            <thead>
               <tr>
-                <td>{customer(x.customer_id)}</td>
-                <td>{code(x.affiliate)}</td>
-                <td>{x.invoice_id}</td>
-                <td>{formatMoney(x.amount, x.currency)}</td>
-                <td>
-                  <When at={x.paid_at} now={p.now} />
-                </td>
+                <th scope="col">Customer</th>
+                <th scope="col">Affiliate</th>
+                <th scope="col">Invoice</th>
+                <th scope="col">Amount</th>
+                <th scope="col">Paid</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {r.paid_without_conversion.map((x) => (
+                <tr>
+                  <td>{customer(x.customer_id)}</td>
+                  <td>{code(x.affiliate)}</td>
+                  <td>{x.invoice_id}</td>
+                  <td>{formatMoney(x.amount, x.currency)}</td>
+                  <td>
+                    <When at={x.paid_at} now={p.now} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
       ) : (
         <p class="muted" id="paid-without-conversion-empty">
           Every paid invoice of a referred customer has its conversion.
@@ -97,32 +99,34 @@ function ReconciliationLists(
 
       <h3 id="conversions-without-payment-h">Conversions Stripe has no payment for</h3>
       {r.conversions_without_payment.length ? (
-        <table class="data" id="conversions-without-payment" aria-labelledby="conversions-without-payment-h">
-          <thead>
-            <tr>
-              <th scope="col">Customer</th>
-              <th scope="col">Affiliate</th>
-              <th scope="col">Invoice</th>
-              <th scope="col">Amount</th>
-              <th scope="col">In Stripe</th>
-              <th scope="col">Recorded</th>
-            </tr>
-          </thead>
-          <tbody>
-            {r.conversions_without_payment.map((x) => (
+        <section class="table-wrap scroll" tabindex={0} aria-labelledby="conversions-without-payment-h">
+          <table class="data" id="conversions-without-payment">
+            <thead>
               <tr>
-                <td>{customer(x.customer_id)}</td>
-                <td>{code(x.affiliate)}</td>
-                <td>{x.invoice_id}</td>
-                <td>{formatMoney(x.amount, x.currency)}</td>
-                <td>{x.stripe_status ?? 'no such invoice'}</td>
-                <td>
-                  <When at={x.occurred_at} now={p.now} />
-                </td>
+                <th scope="col">Customer</th>
+                <th scope="col">Affiliate</th>
+                <th scope="col">Invoice</th>
+                <th scope="col">Amount</th>
+                <th scope="col">In Stripe</th>
+                <th scope="col">Recorded</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {r.conversions_without_payment.map((x) => (
+                <tr>
+                  <td>{customer(x.customer_id)}</td>
+                  <td>{code(x.affiliate)}</td>
+                  <td>{x.invoice_id}</td>
+                  <td>{formatMoney(x.amount, x.currency)}</td>
+                  <td>{x.stripe_status ?? 'no such invoice'}</td>
+                  <td>
+                    <When at={x.occurred_at} now={p.now} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
       ) : (
         <p class="muted" id="conversions-without-payment-empty">
           Every conversion recorded under an invoice is paid in Stripe.
@@ -131,32 +135,34 @@ function ReconciliationLists(
 
       <h3 id="refunds-after-payout-h">Refunds after the commission was paid out</h3>
       {r.refunds_after_payout.length ? (
-        <table class="data" id="refunds-after-payout" aria-labelledby="refunds-after-payout-h">
-          <thead>
-            <tr>
-              <th scope="col">Customer</th>
-              <th scope="col">Affiliate</th>
-              <th scope="col">Refunded</th>
-              <th scope="col">Clawed back</th>
-              <th scope="col">Payment</th>
-              <th scope="col">When</th>
-            </tr>
-          </thead>
-          <tbody>
-            {r.refunds_after_payout.map((x) => (
+        <section class="table-wrap scroll" tabindex={0} aria-labelledby="refunds-after-payout-h">
+          <table class="data" id="refunds-after-payout">
+            <thead>
               <tr>
-                <td>{customer(x.customer_id)}</td>
-                <td>{code(x.affiliate)}</td>
-                <td>{formatMoney(x.amount, x.currency)}</td>
-                <td>{formatMoney(x.clawback.amount, x.clawback.currency)}</td>
-                <td>{x.stripe.charge_id ?? x.conversion_event_id}</td>
-                <td>
-                  <When at={x.refunded_at} now={p.now} />
-                </td>
+                <th scope="col">Customer</th>
+                <th scope="col">Affiliate</th>
+                <th scope="col">Refunded</th>
+                <th scope="col">Clawed back</th>
+                <th scope="col">Payment</th>
+                <th scope="col">When</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {r.refunds_after_payout.map((x) => (
+                <tr>
+                  <td>{customer(x.customer_id)}</td>
+                  <td>{code(x.affiliate)}</td>
+                  <td>{formatMoney(x.amount, x.currency)}</td>
+                  <td>{formatMoney(x.clawback.amount, x.clawback.currency)}</td>
+                  <td>{x.stripe.charge_id ?? x.conversion_event_id}</td>
+                  <td>
+                    <When at={x.refunded_at} now={p.now} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
       ) : (
         <p class="muted" id="refunds-after-payout-empty">
           No refund came after its commission was paid out.
