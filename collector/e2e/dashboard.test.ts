@@ -55,7 +55,9 @@ describe('dashboard', () => {
     await page.waitForURL(`${collector.url}/dashboard`)
     expect(await page.locator('#program option[selected]').textContent()).toBe('Acme Analytics')
     // The first socket of a fresh collector waits for the hub to load: slow on a busy machine.
-    await expect.poll(() => page.locator('#conn').getAttribute('data-state'), { timeout: 45_000 }).toBe('live')
+    await expect
+      .poll(() => page.locator('#conn').getAttribute('data-state'), { timeout: 45_000 })
+      .toBe('live')
     await expect.poll(() => page.locator('#affiliates tbody tr').count()).toBe(4)
     await page.close()
   })
