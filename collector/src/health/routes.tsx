@@ -8,6 +8,7 @@ import { alertList, trackingHealthView } from '../alerts/routes'
 import { pendingApplications } from '../join/applications'
 import { requireCsrf, requireSession, type SessionEnv } from '../lib/session'
 import { pageHeaders } from '../pages/layout'
+import { programNames } from '../program/data'
 import { reconciliationPanel } from '../reconciliation/service'
 import type { Mode } from '../shared'
 import { purgeTestData } from '../test-mode/routes'
@@ -23,12 +24,7 @@ async function page(
   mode: Mode,
   extra: { purged: Record<string, number> | null; confirmMissing: boolean },
 ) {
-  const { results: programs } = await c.env.DB.prepare(
-    'SELECT id, name FROM programs ORDER BY created_at',
-  ).all<{
-    id: string
-    name: string
-  }>()
+  const programs = await programNames(c.env.DB)
   const program = programs.find((p) => p.id === c.req.query('program')) ?? programs[0]
   if (!program) return c.redirect('/dashboard', 303)
   const [health, alerts, pending, reconciliation] = await Promise.all([

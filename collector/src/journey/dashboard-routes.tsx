@@ -12,6 +12,7 @@ import { pendingApplications } from '../join/applications'
 import { ApiError } from '../lib/errors'
 import { requireSession, type SessionEnv } from '../lib/session'
 import { pageHeaders } from '../pages/layout'
+import { programNames } from '../program/data'
 import { journeyHref } from './href'
 import { JourneyPage } from './page'
 import { customerIdParam, customerJourney } from './routes'
@@ -19,12 +20,7 @@ import { customerIdParam, customerJourney } from './routes'
 export const journeyDashboardRoutes = new Hono<SessionEnv>()
 
 journeyDashboardRoutes.get('/dashboard/customers/:id', requireSession('page'), async (c) => {
-  const { results: programs } = await c.env.DB.prepare(
-    'SELECT id, name FROM programs ORDER BY created_at',
-  ).all<{
-    id: string
-    name: string
-  }>()
+  const programs = await programNames(c.env.DB)
   const program = programs.find((p) => p.id === c.req.query('program'))
   if (!program) return c.redirect('/dashboard', 303)
   const mode = c.req.query('mode') === 'test' ? 'test' : 'live'
