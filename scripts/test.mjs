@@ -158,9 +158,22 @@ function runTask(task) {
       const ok = code === 0
       console.log(`\n━━ ${task.name} ${ok ? 'passed' : 'FAILED'} in ${seconds.toFixed(1)} s ━━`)
       process.stdout.write(output.endsWith('\n') ? output : `${output}\n`)
-      resolve({ ...task, ok, seconds, code: code ?? signal, timedOut })
+      resolve({ ...task, ok, seconds, code: code ?? signal, timedOut, output })
     })
   })
+}
+
+/** The lines of a task's output that name failing tests and their errors, at most 60. */
+function failureDigest(output) {
+  const lines = output.split('\n')
+  const picked = []
+  const marker = /(^|\s)(FAIL|×|✗|not ok|AssertionError|Error:|Timeout|timed out|still running after)/
+  for (let i = 0; i < lines.length && picked.length < 60; i++) {
+    if (!marker.test(lines[i])) continue
+    for (const line of lines.slice(i, i + 4)) if (picked.length < 60 && line.trim()) picked.push(line)
+    i += 3
+  }
+  return picked.length ? picked.join('\n') : lines.slice(-30).join('\n')
 }
 
 const startedAt = Date.now()
@@ -190,4 +203,10 @@ for (const r of results)
   )
 console.log(`  wall ${((Date.now() - startedAt) / 1000).toFixed(1)} s`)
 console.log(`tasks: ${results.length - failed.length} passed, ${failed.length} failed`)
+// A CI log is often read from its end: repeat what each failed task said about its failures
+// (the failing test names and the first lines of each error), bounded, after the summary.
+for (const r of failed) {
+  console.log(`\n━━ why ${r.name} failed ━━`)
+  console.log(failureDigest(r.output))
+}
 process.exit(failed.length ? 1 : 0)

@@ -26,7 +26,7 @@ journeyDashboardRoutes.get('/dashboard/customers/:id', requireSession('page'), a
   const mode = c.req.query('mode') === 'test' ? 'test' : 'live'
   const id = customerIdParam(c.req.param('id'))
   const [journey, pending] = await Promise.all([
-    customerJourney(c.env.DB, program.id, mode, id),
+    customerJourney(c.env, program.id, mode, id),
     pendingApplications(c.env.DB, program.id),
   ])
   pageHeaders(c)

@@ -110,6 +110,23 @@ describe('GET /v1/customers/:id/journey', () => {
     expect(j.commissions).toEqual([])
   })
 
+  it('lists a click the hub has not yet sent to D1', async () => {
+    const { program, keys } = await createProgram()
+    const jane = await createAffiliate(keys.secret)
+    const id = clickId()
+    await sendClick(keys.publishable, { click_id: id, ref: jane.code, url: 'https://saas.example/' })
+    await call('POST', '/v1/signups', { token: keys.secret, body: { customer_id: 'cus_fresh', click_id: id } })
+    // No flush here: the click waits in the hub's outbox (it is sent within a second).
+    const before = await env.DB.prepare('SELECT COUNT(*) AS n FROM clicks WHERE program_id = ?')
+      .bind(program.id)
+      .first<{ n: number }>()
+    const res = await call('GET', '/v1/customers/cus_fresh/journey', { token: keys.secret })
+    expect(res.status).toBe(200)
+    expect(res.body.journey.clicks).toEqual([expect.objectContaining({ click_id: id, credited: true })])
+    // Proof the click was still waiting when the journey was asked for (else this proves nothing).
+    expect(before?.n).toBe(0)
+  })
+
   it('keeps modes apart and refuses bad input with the field named', async () => {
     const { keys } = await createProgram()
     await call('POST', '/v1/signups', { token: keys.secret, body: { customer_id: 'cus_live' } })

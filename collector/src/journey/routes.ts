@@ -6,7 +6,7 @@
  */
 import { Hono } from 'hono'
 import { requireSecretKey } from '../lib/auth'
-import type { AppEnv } from '../lib/env'
+import { type AppEnv, type Env, hubFor } from '../lib/env'
 import { ApiError } from '../lib/errors'
 import type { Mode } from '../shared'
 import { loadJourney } from './data'
@@ -23,13 +23,21 @@ export function customerIdParam(raw: string): string {
   return id
 }
 
+/**
+ * The journey reads clicks from D1, and the hub sends its buffered clicks there in batches: it
+ * is asked to send them first, so a click seconds old is listed. When the hub cannot flush (D1
+ * unreachable), the journey is still answered from what D1 has.
+ */
 export async function customerJourney(
-  db: D1Database,
+  env: Env,
   programId: string,
   mode: Mode,
   customerId: string,
 ): Promise<Journey> {
-  const rows = await loadJourney(db, programId, mode, customerId)
+  await hubFor(env, programId)
+    .flush()
+    .catch((err: unknown) => console.error('journey: the hub could not flush its clicks', err))
+  const rows = await loadJourney(env.DB, programId, mode, customerId)
   if (!rows) throw new ApiError('not_found', `No customer ${customerId} in ${mode} mode`, 'id')
   return journeyJson(customerId, mode, rows)
 }
@@ -39,5 +47,5 @@ journeyRoutes.get('/v1/customers/:id/journey', async (c) => {
   const unknown = Object.keys(c.req.query())[0]
   if (unknown) throw new ApiError('invalid_request', `Unknown query parameter ${unknown}`, unknown)
   const id = customerIdParam(c.req.param('id'))
-  return c.json({ journey: await customerJourney(c.env.DB, programId, mode, id) })
+  return c.json({ journey: await customerJourney(c.env, programId, mode, id) })
 })
