@@ -1,0 +1,83 @@
+/**
+ * A small Chrome DevTools protocol client for the collector's V8 isolate, for the benches that
+ * look inside it: the heap (bench/memory.mjs) and CPU profiles (bench/live-profile.mjs).
+ *
+ * `wrangler dev --inspector-port` serves one target, the Worker's isolate; the ProgramHub
+ * Durable Objects run in that same isolate locally, so its heap is the hub's heap plus the
+ * Worker's. scripts/local-collector.mjs passes a free port to wrangler without returning it, so
+ * `inspectorPortOf` reads it back from the command line of the `wrangler dev` serving `port`.
+ *
+ * @example
+ * const cdp = await connectInspector(inspectorPortOf(collector.port))
+ * const { usedSize } = await cdp.send('Runtime.getHeapUsage')
+ * cdp.close()
+ */
+import { execFileSync } from 'node:child_process'
+import WebSocket from 'ws'
+
+/** The inspector port of the `wrangler dev` started with `--port <port>`. */
+export function inspectorPortOf(port) {
+  const lines = execFileSync('ps', ['-eo', 'args='], { encoding: 'utf8' }).split('\n')
+  for (const line of lines) {
+    if (!line.includes(` dev `) || !line.includes(`--port ${port} `)) continue
+    const m = /--inspector-port (\d+)/.exec(line)
+    if (m) return Number(m[1])
+  }
+  throw new Error(`found no wrangler dev --port ${port} with an --inspector-port`)
+}
+
+export async function connectInspector(port) {
+  const targets = await (await fetch(`http://127.0.0.1:${port}/json`)).json()
+  if (!targets.length) throw new Error(`the inspector on port ${port} lists no target`)
+  // Miniflare lists one target per service; the collector's is the user worker, core:user:.
+  const target = targets.find((t) => t.id.startsWith('core:user:')) ?? targets[0]
+  const ws = new WebSocket(target.webSocketDebuggerUrl, { perMessageDeflate: false })
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve)
+    ws.once('error', reject)
+  })
+  let id = 0
+  const waiting = new Map()
+  ws.on('message', (data) => {
+    const msg = JSON.parse(String(data))
+    const w = msg.id !== undefined && waiting.get(msg.id)
+    if (!w) return
+    waiting.delete(msg.id)
+    if (msg.error) w.reject(new Error(`${w.method}: ${msg.error.message}`))
+    else w.resolve(msg.result)
+  })
+  ws.on('close', () => {
+    for (const w of waiting.values()) w.reject(new Error('inspector connection closed'))
+    waiting.clear()
+  })
+  return {
+    target,
+    send(method, params = {}) {
+      const msgId = ++id
+      ws.send(JSON.stringify({ id: msgId, method, params }))
+      return new Promise((resolve, reject) => waiting.set(msgId, { method, resolve, reject }))
+    },
+    close: () => ws.close(),
+  }
+}
+
+/**
+ * The isolate's heap after a full garbage collection, in MiB (used, and V8's total).
+ *
+ * workerd runs an inspector command that needs the isolate (a collection does) only when the
+ * isolate next takes its lock for a request: an idle collector never answers it. `kick` sends a
+ * request (GET /healthz) until the answer comes.
+ */
+export async function heapAfterGc(cdp, kick) {
+  let done = false
+  const collected = cdp.send('HeapProfiler.collectGarbage').finally(() => {
+    done = true
+  })
+  while (!done) {
+    await kick()
+    await Promise.race([collected, new Promise((r) => setTimeout(r, 200))])
+  }
+  await collected
+  const { usedSize, totalSize } = await cdp.send('Runtime.getHeapUsage')
+  return { used: usedSize / 1024 / 1024, total: totalSize / 1024 / 1024 }
+}
