@@ -295,6 +295,10 @@ export class LocalStore {
       }))
   }
 
+  pendingCount(): number {
+    return this.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM pending').one().n
+  }
+
   dropPending(seq: number): void {
     this.sql.exec('DELETE FROM pending WHERE seq = ?', seq)
   }

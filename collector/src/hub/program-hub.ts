@@ -38,6 +38,13 @@ import { type CommissionAction, planCommissionStatus } from './commission-status
 import { planConversion } from './conversion'
 import { type EventKind, eventStatement, isUniqueViolation, runBatch } from './d1-writes'
 import { type EraseBody, planEraseCustomer } from './erase-customer'
+import {
+  GroupCommit,
+  type GroupCommitStats,
+  type GroupOutcome,
+  groupKeys,
+  type WriteAhead,
+} from './group-commit'
 import { broadcast, sendToFounders } from './live'
 import { LocalStore, type PendingEvent } from './local-store'
 import { FLUSH_INTERVAL_MS, FLUSH_MAX_ROWS, flushOnce } from './outbox'
@@ -72,11 +79,28 @@ export class ProgramHub extends DurableObject<Env> {
   private queue: Promise<unknown> = Promise.resolve()
   private flushing: Promise<void> | null = null
   private fault: FaultPoint | null = null
+  /** Signups and conversions planned while a D1 batch is in flight share the next one. */
+  private readonly groups: GroupCommit
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
     this.store = new LocalStore(ctx.storage.sql)
     this.fraud = new FraudMemory(ctx.storage.sql)
+    this.groups = new GroupCommit({
+      writeAhead: (records) =>
+        ctx.storage.transactionSync(() => records.map((r) => this.store.addPending(r))),
+      send: (statements) => runBatch(this.env.DB, statements),
+      afterCommit: () => this.failAt('after_d1_commit'),
+      complete: (records) => this.complete(records),
+      landed: (record) => this.landed(record),
+      drop: (seqs) => {
+        for (const seq of seqs) this.store.dropPending(seq)
+      },
+      unresolved: (err) => {
+        console.error('ProgramHub could not resolve a failed group', err)
+        this.ctx.waitUntil(this.ensureAlarm())
+      },
+    })
     configureSockets(ctx)
   }
 
@@ -100,8 +124,19 @@ export class ProgramHub extends DurableObject<Env> {
     return program
   }
 
-  /** Runs money events one after another: awaiting D1 would otherwise let a duplicate slip in. */
+  /**
+   * Runs an operation alone: after every grouped event is committed, and with nothing else of the
+   * hub's queue running. Awaiting D1 would otherwise let a duplicate slip in.
+   */
   private serial<T>(fn: () => Promise<T>): Promise<T> {
+    return this.queued(async () => {
+      await this.groups.settled()
+      return fn()
+    })
+  }
+
+  /** The hub's queue: decisions are made one at a time (grouped events' batches run beside it). */
+  private queued<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.queue.then(fn, fn)
     this.queue = run.catch(() => undefined)
     return run
@@ -162,6 +197,9 @@ export class ProgramHub extends DurableObject<Env> {
    * one batch. An alert whose `dedupe_key` was raised before is skipped. Resolves to those raised.
    */
   raiseAlerts(ctx: EventContext, inputs: AlertInput[]): Promise<HubResult<{ alerts: Alert[] }>> {
+    // Nothing new to raise needs no turn alone (which would wait for every money event in flight).
+    if (inputs.every((a) => a.dedupe_key && this.fraud.alertRaised(a.dedupe_key)))
+      return Promise.resolve({ ok: true, status: 200, body: { alerts: [] }, replayed: false })
     return this.serial(async () => {
       await this.resolvePending()
       const fresh = inputs.filter((a) => !a.dedupe_key || !this.fraud.alertRaised(a.dedupe_key))
@@ -458,30 +496,84 @@ export class ProgramHub extends DurableObject<Env> {
     input: unknown,
     plan: (program: HubProgram) => EventPlan<T> | HubResult<never> | Promise<EventPlan<T> | HubResult<never>>,
   ): Promise<HubResult<T>> {
-    return this.serial(async () => {
-      // Anything written ahead must be completed before a new decision reads the hub's state.
-      await this.resolvePending()
-      const bodyHash = await sha256Hex(canonicalJson(input))
-      const replay = this.replay<T>(kind, ctx.mode, eventId, bodyHash)
-      if (replay) return replay
-      const program = await this.loadProgram(ctx.programId)
-      if (!program) return hubError('not_found', 'Unknown program')
-      const planned = await plan(program)
-      if ('ok' in planned) return planned
-      return this.commit(kind, ctx, eventId, bodyHash, planned)
-    })
+    const keys = groupKeys(kind, ctx.mode, eventId, input as Parameters<typeof groupKeys>[3])
+    if (keys) return this.runGrouped(kind, ctx, eventId, input, keys, plan)
+    return this.serial(() => this.runAlone(kind, ctx, eventId, input, plan))
   }
 
-  /** Writes the plan ahead, sends its batch to D1, then applies it locally and broadcasts it. */
-  private async commit<T>(
+  /** A money event on its own: planned, written ahead, sent to D1 and applied, alone in the queue. */
+  private async runAlone<T>(
+    kind: EventKind,
+    ctx: EventContext,
+    eventId: string,
+    input: unknown,
+    plan: (program: HubProgram) => EventPlan<T> | HubResult<never> | Promise<EventPlan<T> | HubResult<never>>,
+  ): Promise<HubResult<T>> {
+    // Anything written ahead must be completed before a new decision reads the hub's state.
+    await this.resolvePending()
+    const bodyHash = await sha256Hex(canonicalJson(input))
+    const replay = this.replay<T>(kind, ctx.mode, eventId, bodyHash)
+    if (replay) return replay
+    const program = await this.loadProgram(ctx.programId)
+    if (!program) return hubError('not_found', 'Unknown program')
+    const planned = await plan(program)
+    if ('ok' in planned) return planned
+    return this.commit(kind, ctx, eventId, bodyHash, planned)
+  }
+
+  /**
+   * A signup or conversion through the group commit (./group-commit.ts): planned in the queue,
+   * possibly while an earlier group's batch is in flight, then sent with the events planned
+   * beside it and answered once its group is in D1 and applied here. An event that shares a key
+   * with one still uncommitted, or that finds records left by a failure, waits until every group
+   * is committed, as an operation alone does.
+   */
+  private async runGrouped<T>(
+    kind: EventKind,
+    ctx: EventContext,
+    eventId: string,
+    input: unknown,
+    keys: string[],
+    plan: (program: HubProgram) => EventPlan<T> | HubResult<never> | Promise<EventPlan<T> | HubResult<never>>,
+  ): Promise<HubResult<T>> {
+    const bodyHash = await sha256Hex(canonicalJson(input))
+    const step = await this.queued(
+      async (): Promise<{ result: HubResult<T> } | { outcome: Promise<GroupOutcome>; body: T }> => {
+        const leftOver = this.store.pendingCount() > this.groups.writtenAhead
+        if (leftOver || this.groups.conflicts(keys) || this.program?.id !== ctx.programId) {
+          await this.groups.settled()
+          await this.resolvePending()
+        }
+        const replay = this.replay<T>(kind, ctx.mode, eventId, bodyHash)
+        if (replay) return { result: replay }
+        const program = await this.loadProgram(ctx.programId)
+        if (!program) return { result: hubError('not_found', 'Unknown program') }
+        const planned = await plan(program)
+        if ('ok' in planned) return { result: planned }
+        const record = this.writeAheadRecord(kind, ctx, eventId, bodyHash, planned)
+        return { outcome: this.groups.submit(record, keys), body: planned.body }
+      },
+    )
+    if ('result' in step) return step.result
+    const outcome = await step.outcome
+    if (outcome.status === 'committed') return { ok: true, status: 201, body: step.body, replayed: false }
+    // Its batch failed and did not land: run it as a single event (the path that rebuilds a hub
+    // that lost its storage and answers the stored first result).
+    if (outcome.status === 'retry') return this.serial(() => this.runAlone(kind, ctx, eventId, input, plan))
+    console.error('ProgramHub event failed', kind, outcome.error)
+    return hubError('internal', 'The event could not be stored; retry with the same event_id')
+  }
+
+  /** A plan as its write-ahead record: the D1 batch (idempotency row first), answer and local effects. */
+  private writeAheadRecord<T>(
     kind: EventKind,
     ctx: EventContext,
     eventId: string,
     bodyHash: string,
     planned: EventPlan<T>,
-  ): Promise<HubResult<T>> {
+  ): WriteAhead {
     const response = JSON.stringify(planned.body)
-    const record: Omit<PendingEvent, 'seq'> = {
+    return {
       mode: ctx.mode,
       kind,
       event_id: eventId,
@@ -514,6 +606,17 @@ export class ProgramHub extends DurableObject<Env> {
       events: planned.events,
       at: ctx.now,
     }
+  }
+
+  /** Writes the plan ahead, sends its batch to D1, then applies it locally and broadcasts it. */
+  private async commit<T>(
+    kind: EventKind,
+    ctx: EventContext,
+    eventId: string,
+    bodyHash: string,
+    planned: EventPlan<T>,
+  ): Promise<HubResult<T>> {
+    const record = this.writeAheadRecord(kind, ctx, eventId, bodyHash, planned)
     const seq = this.store.addPending(record)
     try {
       await runBatch(this.env.DB, record.statements)
@@ -536,23 +639,26 @@ export class ProgramHub extends DurableObject<Env> {
       return hubError('internal', 'The event could not be stored; retry with the same event_id')
     }
     this.failAt('after_d1_commit')
-    this.complete({ ...record, seq })
+    this.complete([{ ...record, seq }])
     return { ok: true, status: 201, body: planned.body, replayed: false }
   }
 
-  /** Applies a committed event's effects and forgets its write-ahead record, atomically. */
-  private complete(p: PendingEvent): void {
+  /** Applies committed events' effects and forgets their write-ahead records, atomically. */
+  private complete(records: PendingEvent[]): void {
+    if (!records.length) return
     this.ctx.storage.transactionSync(() => {
-      this.store.applyLocal(p.local)
-      this.store.saveEvent(p.mode, p.kind, p.event_id, {
-        body_hash: p.body_hash,
-        status: 201,
-        response: p.response,
-      })
-      this.store.dropPending(p.seq)
+      for (const p of records) {
+        this.store.applyLocal(p.local)
+        this.store.saveEvent(p.mode, p.kind, p.event_id, {
+          body_hash: p.body_hash,
+          status: 201,
+          response: p.response,
+        })
+        this.store.dropPending(p.seq)
+      }
     })
-    for (const ev of p.events) this.publish(ev)
-    if (p.statements.some((st) => st.sql.includes('webhook_deliveries'))) {
+    for (const p of records) for (const ev of p.events) this.publish(ev)
+    if (records.some((p) => p.statements.some((st) => st.sql.includes('webhook_deliveries')))) {
       const programId = this.store.getMeta('program_id')
       if (programId) this.ctx.waitUntil(kickWebhooks(this.env, programId))
     }
@@ -561,19 +667,35 @@ export class ProgramHub extends DurableObject<Env> {
   /**
    * Completes every event written ahead: D1 has its idempotency row → apply it here too; D1
    * answers that it has not → it never happened, drop it. Throws (keeping them) while D1 cannot
-   * be reached, so no new decision is made on incomplete state.
+   * be reached, so no new decision is made on incomplete state. Runs only with no group in flight.
    */
   private async resolvePending(): Promise<void> {
     for (const p of this.store.pendingEvents()) {
-      const programId = this.store.getMeta('program_id')
-      const landed = await this.env.DB.prepare(
-        'SELECT body_hash FROM events WHERE program_id = ? AND mode = ? AND kind = ? AND event_id = ?',
-      )
-        .bind(programId, p.mode, p.kind, p.event_id)
-        .first<{ body_hash: string }>()
-      if (landed && landed.body_hash === p.body_hash) this.complete(p)
+      if (await this.landed(p)) this.complete([p])
       else this.store.dropPending(p.seq)
     }
+  }
+
+  /** Whether D1 has a written-ahead event's idempotency row (its whole batch, by atomicity). */
+  private async landed(p: PendingEvent): Promise<boolean> {
+    const programId = this.store.getMeta('program_id')
+    const row = await this.env.DB.prepare(
+      'SELECT body_hash FROM events WHERE program_id = ? AND mode = ? AND kind = ? AND event_id = ?',
+    )
+      .bind(programId, p.mode, p.kind, p.event_id)
+      .first<{ body_hash: string }>()
+    return !!row && row.body_hash === p.body_hash
+  }
+
+  /** Batches and events of the group commit since the hub started, and what waits now. */
+  groupCommitStats(): GroupCommitStats {
+    return this.groups.stats()
+  }
+
+  /** Test only: hold grouped events in the open group (nothing is sent) until released. */
+  holdGroupCommit(on: boolean): void {
+    if (this.env.TEST_FAULTS !== 'on') throw new Error('Fault injection is disabled')
+    this.groups.hold(on)
   }
 
   private replay<T>(kind: EventKind, mode: Mode, eventId: string, bodyHash: string): HubResult<T> | null {
