@@ -13,7 +13,8 @@
  *
  * Run: `node bench/ingest.mjs [wrangler|miniflare|both]` (default both; each starts its own
  * collector), or from bench/run.mjs via `run({ collector })` (wrangler dev is the collector
- * given, Miniflare its own). BENCH_REQUESTS (default 5,000) and BENCH_CONNECTIONS (default 20).
+ * given, Miniflare its own). BENCH_REQUESTS (default 5,000), BENCH_CONVERSIONS (default 2,000) and
+ * BENCH_CONNECTIONS (default 20).
  */
 import { performance } from 'node:perf_hooks'
 import { pathToFileURL } from 'node:url'
@@ -26,7 +27,7 @@ const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 5000)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20)
 /** Money events: the target is at 50 concurrent clients. */
 const MONEY_CLIENTS = 50
-const CONVERSIONS = Math.min(REQUESTS, 2000)
+const CONVERSIONS = Number(process.env.BENCH_CONVERSIONS ?? Math.min(REQUESTS, 2000))
 
 /** One autocannon run, timed by the wall clock. */
 async function load(opts) {

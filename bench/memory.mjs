@@ -156,13 +156,15 @@ export async function run({ collector, clicks = 100_000, inspectorPort }) {
       token: collector.adminToken,
     })
     const seconds = (Date.now() - started) / 1000
-    const first = rows[1] ?? baseline
+    // The first batch warms caches (the isolate's, SQLite's); growth counts from after it, or
+    // from the baseline when there is only one batch.
+    const first = rows.length > 2 ? rows[1] : baseline
     const last = rows[rows.length - 1]
     const growth = last.heap_mib - first.heap_mib
     const flat = growth <= FLAT_MIB
     console.log(
       `memory: ${n} clicks in ${seconds.toFixed(0)} s; heap after GC ${baseline.heap_mib} MiB at baseline, ` +
-        `${first.heap_mib} after the first batch, ${last.heap_mib} at the end (${growth >= 0 ? '+' : ''}${growth.toFixed(1)} MiB: ` +
+        `${first.heap_mib} at ${first.clicks} clicks, ${last.heap_mib} at the end (${growth >= 0 ? '+' : ''}${growth.toFixed(1)} MiB: ` +
         `${flat ? 'flat' : 'GROWING'}, target ≤ +${FLAT_MIB} MiB); workerd RSS ${baseline.workerd_rss_mib} → ${last.workerd_rss_mib} MiB; ` +
         `outbox ${last.outbox}; SQLite ${last.sqlite_mib} MiB; audit equal: ${audit.body.equal}; errors ${errors}`,
     )
@@ -172,6 +174,7 @@ export async function run({ collector, clicks = 100_000, inspectorPort }) {
       seconds,
       flat,
       heap_growth_mib: +growth.toFixed(1),
+      heap_reference: { clicks: first.clicks, heap_mib: first.heap_mib },
       flat_target_mib: FLAT_MIB,
       audit_equal: audit.body.equal,
       errors,
