@@ -14,6 +14,9 @@ export default defineConfig(async () => {
             ADMIN_TOKEN: 'test-admin-token',
             TEST_MIGRATIONS: migrations,
             TEST_FAULTS: 'on',
+            // Clicks reach D1 a second after they arrive, as tests that wait for the alarm expect
+            // (the deployment's default is five minutes; hub/outbox.ts, flushDueAt).
+            CLICK_FLUSH_SECONDS: '1',
             // The generated-input test's seed, run count and time limit (test/fuzz.test.ts).
             FUZZ: JSON.stringify({
               seed: process.env.FUZZ_SEED,

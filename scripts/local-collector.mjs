@@ -199,7 +199,9 @@ export async function startCollector(options = {}) {
   const port = options.port ?? (await freePort())
   const adminToken = options.adminToken ?? `adm_${randomBytes(18).toString('base64url')}`
   const url = `http://127.0.0.1:${port}`
-  const vars = { ADMIN_TOKEN: adminToken, ...options.vars }
+  // Clicks go to D1 a second after they arrive (the deployment's default is five minutes,
+  // hub/outbox.ts): tests read D1's raw clicks directly. Pass CLICK_FLUSH_SECONDS to change it.
+  const vars = { ADMIN_TOKEN: adminToken, CLICK_FLUSH_SECONDS: '1', ...options.vars }
   const args = [
     'dev',
     '--ip',

@@ -13,6 +13,7 @@ import { applicationDashboardRoutes } from './join/dashboard-routes'
 import { joinRoutes } from './join/routes'
 import { journeyDashboardRoutes } from './journey/dashboard-routes'
 import { journeyRoutes } from './journey/routes'
+import { d1Meter } from './lib/d1-meter'
 import type { AppEnv, Env } from './lib/env'
 import { errorResponse, onError } from './lib/errors'
 import { runMaintenance } from './lib/maintenance'
@@ -50,6 +51,7 @@ export { WebhookDispatcher } from './webhooks/dispatcher'
 export const app = new Hono<AppEnv>()
 
 app.get('/healthz', (c) => c.json({ status: 'ok' }))
+app.use('*', d1Meter)
 app.route('/', openapiRoutes)
 app.route('/', clickRoutes)
 app.route('/', hubAdminRoutes)

@@ -1,8 +1,9 @@
 import { env, runInDurableObject } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
+import { flushDueAt, flushWindowMs } from '../src/hub/outbox'
 import type { ProgramHub } from '../src/hub/program-hub'
 import type { ClickRecord } from '../src/hub/types'
-import { clickId, createAffiliate, createProgram } from './helpers'
+import { call, clickId, createAffiliate, createProgram } from './helpers'
 
 const hub = (programId: string) => env.HUB.get(env.HUB.idFromName(programId))
 
@@ -86,5 +87,73 @@ describe('click outbox', () => {
     expect(await d1Clicks(program.id)).toEqual({ rows: 2, counted: 3 })
     expect(await stub.health()).toEqual({ outbox: 0, dead_letters: 1, pending_events: 0 })
     expect(await stub.audit()).toEqual([])
+  })
+})
+
+describe('flush policy', () => {
+  it('sends a full batch at once, else when the oldest click has waited the window', () => {
+    const now = 1_000_000
+    expect(flushDueAt(0, null, now, 300_000)).toBeNull()
+    expect(flushDueAt(1, now - 10_000, now, 300_000)).toBe(now + 290_000)
+    expect(flushDueAt(499, now - 10_000, now, 300_000)).toBe(now + 290_000)
+    expect(flushDueAt(500, now, now, 300_000)).toBe(now)
+    // Overdue (a flush failed, or the alarm came late): now, never in the past.
+    expect(flushDueAt(3, now - 900_000, now, 300_000)).toBe(now)
+  })
+
+  it('reads the window from CLICK_FLUSH_SECONDS, five minutes when unset or not a number', () => {
+    expect(flushWindowMs(undefined)).toBe(300_000)
+    expect(flushWindowMs('')).toBe(300_000)
+    expect(flushWindowMs('soon')).toBe(300_000)
+    expect(flushWindowMs('-1')).toBe(300_000)
+    expect(flushWindowMs('0')).toBe(0)
+    expect(flushWindowMs('1.5')).toBe(1_500)
+    expect(flushWindowMs('86400')).toBe(3_600_000)
+  })
+})
+
+describe('stats while clicks wait in the hub', () => {
+  it('counts every waiting click once, also while flushes run beside the reads', async () => {
+    const { keys, program } = await createProgram()
+    const aff = await createAffiliate(keys.secret)
+    const stub = hub(program.id)
+    let sent = 0
+    let sawWaiting = false
+    for (let round = 0; round < 12; round++) {
+      for (let i = 0; i < 5; i++) {
+        const r = await stub.recordClick(program.id, {
+          ...bigClick(aff.code, sent),
+          url: 'https://saas.example/',
+        })
+        expect(r.ok).toBe(true)
+        sent++
+      }
+      const inD1 = (await d1Clicks(program.id))?.counted ?? 0
+      if (inD1 < sent) sawWaiting = true
+      const reads = await Promise.all([
+        call('GET', '/v1/stats', { token: keys.secret }),
+        stub.flush(),
+        call('GET', '/v1/stats', { token: keys.secret }),
+        round % 2 ? stub.flush() : Promise.resolve(),
+        call('GET', `/v1/stats?affiliate=${aff.id}`, { token: keys.secret }),
+      ])
+      for (const res of [reads[0], reads[2], reads[4]] as Array<{
+        status: number
+        body: {
+          totals: { clicks: number }
+          affiliates: Array<{ totals: { clicks: number } }>
+          series: Array<{ clicks: number }>
+        }
+      }>) {
+        expect(res.status).toBe(200)
+        expect(res.body.totals.clicks).toBe(sent)
+        expect(res.body.affiliates[0]?.totals.clicks).toBe(sent)
+        expect(res.body.series.reduce((n, p) => n + p.clicks, 0)).toBe(sent)
+      }
+    }
+    // Reads ran while clicks were still waiting (else this proves nothing about the merge).
+    expect(sawWaiting).toBe(true)
+    await stub.flush()
+    expect(await d1Clicks(program.id)).toEqual({ rows: sent, counted: sent })
   })
 })

@@ -82,7 +82,7 @@ async function render(
   const db = c.env.DB
   const scope = { programId: program.id, mode, affiliateId: row.id }
   const [stats, conversions, commissions, payouts, codes] = await Promise.all([
-    queryStats(db, program.id, mode, {
+    queryStats(c.env, program.id, mode, {
       affiliate: row.id,
       from: range.from,
       to: range.to,

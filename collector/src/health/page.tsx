@@ -81,7 +81,8 @@ export function HealthPage(p: HealthPageProps) {
       <main class="wrap" id="health-page" data-program={p.programId} data-mode={p.mode}>
         <p class="scope">
           {program?.name} · {p.mode === 'test' ? 'test' : 'live'} data · every affiliate · shares over the
-          last {h.window_days} days; the last click, origins and alerts are not limited to that window
+          last {h.window_days} days (clicks of the last few minutes join them when their batch reaches D1);
+          the last click, origins and alerts are not limited to that window
         </p>
         {p.purged ? (
           <p class="banner" role="status" id="purged">

@@ -215,6 +215,22 @@ export class LocalStore {
     return { batchId, rows: rows.map((r) => JSON.parse(r.row) as unknown), seqs: rows.map((r) => r.seq) }
   }
 
+  /** Queued rows no batch has taken yet (what D1 cannot have), oldest first. */
+  unsentRows(): unknown[] {
+    return this.sql
+      .exec<{ row: string }>('SELECT row FROM outbox WHERE batch IS NULL ORDER BY seq')
+      .toArray()
+      .map((r) => JSON.parse(r.row) as unknown)
+  }
+
+  /** The time the oldest queued click was recorded, or null when nothing waits. */
+  oldestQueuedAt(): number | null {
+    const row = this.sql
+      .exec<{ at: number | null }>("SELECT MIN(json_extract(row, '$.at')) AS at FROM outbox")
+      .one()
+    return row.at ?? null
+  }
+
   confirmBatch(batchId: string): void {
     this.sql.exec('DELETE FROM outbox WHERE batch = ?', batchId)
   }

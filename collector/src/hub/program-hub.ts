@@ -25,10 +25,20 @@ import { alertParts } from '../alerts/plan'
 import type { Alert, AlertInput } from '../alerts/types'
 import { BULK_APPROVE_BATCH, pendingForApproval } from '../commissions/data'
 import { canonicalJson, newId, sha256Hex } from '../lib/crypto'
+import { type D1Usage, meteredD1 } from '../lib/d1-meter'
 import type { Env } from '../lib/env'
 import type { ConversionBody, RefundBody, SignupBody } from '../lib/schemas'
+import { type StatsFilter, statsFromD1 } from '../lib/stats-query'
 import { type PayoutOpBody, planCreatePayout, planPayoutPaid } from '../payouts/plan'
-import type { AffiliateRef, AffiliateStatus, LiveFeedItem, MinutePoint, Mode, Totals } from '../shared'
+import type {
+  AffiliateRef,
+  AffiliateStatus,
+  LiveFeedItem,
+  MinutePoint,
+  Mode,
+  StatsResult,
+  Totals,
+} from '../shared'
 import { type DisputeInput, loadDisputeState, planDispute } from '../stripe/dispute-plan'
 import { kickWebhooks, webhookDeliveryStmt } from '../webhooks/enqueue'
 import { minuteSeries, recentFeed } from './activity'
@@ -47,7 +57,15 @@ import {
 } from './group-commit'
 import { broadcast, sendToFounders } from './live'
 import { LocalStore, type PendingEvent } from './local-store'
-import { FLUSH_INTERVAL_MS, FLUSH_MAX_ROWS, flushOnce } from './outbox'
+import {
+  aggregate,
+  FLUSH_INTERVAL_MS,
+  FLUSH_MAX_ROWS,
+  flushDueAt,
+  flushOnce,
+  flushWindowMs,
+  type QueuedClick,
+} from './outbox'
 import { type HubProgram, loadProgram } from './program-config'
 import { type PurgeBody, planPurgeTestData } from './purge-test-data'
 import { auditAgainstD1, type RebuildReport, rebuildFromD1 } from './recovery'
@@ -78,6 +96,9 @@ export class ProgramHub extends DurableObject<Env> {
   private program: HubProgram | null = null
   private queue: Promise<unknown> = Promise.resolve()
   private flushing: Promise<void> | null = null
+  /** Stats reads in progress (ProgramHub.stats); a flush waits for them to end before it starts. */
+  private statsReaders = 0
+  private readersDone: Array<() => void> = []
   private fault: FaultPoint | null = null
   /** Signups and conversions planned while a D1 batch is in flight share the next one. */
   private readonly groups: GroupCommit
@@ -713,9 +734,20 @@ export class ProgramHub extends DurableObject<Env> {
 
   // --- click outbox and alarm -------------------------------------------------------------------
 
-  /** Clicks reach D1 only from the alarm: within a second, or at once when 500 are waiting. */
+  /** When the queued clicks are due at D1 (see hub/outbox.ts, flushDueAt), or null. */
+  private flushDue(now = Date.now()): number | null {
+    return flushDueAt(
+      this.store.outboxSize(),
+      this.store.oldestQueuedAt(),
+      now,
+      flushWindowMs(this.env.CLICK_FLUSH_SECONDS),
+    )
+  }
+
+  /** Clicks reach D1 only from the alarm: when the oldest has waited the flush window, or at once when 500 are waiting. */
   private async scheduleFlush(): Promise<void> {
-    const due = Date.now() + (this.store.outboxSize() >= FLUSH_MAX_ROWS ? 0 : FLUSH_INTERVAL_MS)
+    const due = this.flushDue()
+    if (due === null) return
     const alarm = await this.ctx.storage.getAlarm()
     if (alarm === null || alarm > due) await this.ctx.storage.setAlarm(due)
   }
@@ -726,11 +758,16 @@ export class ProgramHub extends DurableObject<Env> {
     }
   }
 
-  /** Flushes buffered clicks to D1; concurrent callers share one run. */
+  /**
+   * Flushes buffered clicks to D1; concurrent callers share one run. It starts only once no
+   * stats read is in progress, and stats reads that arrive meanwhile wait for it (stats), so a
+   * read never sees a batch both in D1 and in the outbox.
+   */
   flush(maxBatches = Number.POSITIVE_INFINITY): Promise<void> {
     if (!this.flushing) {
       this.flushing = (async () => {
         try {
+          while (this.statsReaders > 0) await new Promise<void>((resolve) => this.readersDone.push(resolve))
           const programId = this.store.getMeta('program_id')
           if (!programId) return
           for (let i = 0; i < maxBatches; i++) {
@@ -742,6 +779,40 @@ export class ProgramHub extends DurableObject<Env> {
       })()
     }
     return this.flushing
+  }
+
+  /** Whether clicks of the mode wait here for their batch, and whether one came from the script. */
+  queuedClickSources(mode: Mode): { click: boolean; script: boolean } {
+    const rows = (this.store.unsentRows() as QueuedClick[]).filter((r) => r.mode === mode)
+    return { click: rows.length > 0, script: rows.some((r) => r.source === 'script') }
+  }
+
+  /**
+   * The stats answer (lib/stats-query.ts) from D1 plus the clicks still queued here, so numbers
+   * are current however long clicks wait for their batch. A flush never runs during the read:
+   * the read waits for one in progress, and a flush waits for reads in progress. A batch whose
+   * fate is unknown (D1 could not be reached when it was sent) is left out until it is resolved:
+   * it may already be counted in D1, and counting it twice would be worse than a moment late.
+   */
+  async stats(
+    programId: string,
+    mode: Mode,
+    filter: StatsFilter,
+    affiliateId: string | null,
+  ): Promise<StatsResult & { d1_usage?: D1Usage }> {
+    while (this.flushing) await this.flushing.catch(() => undefined)
+    this.statsReaders++
+    try {
+      const waiting = aggregate(this.store.unsentRows() as QueuedClick[])
+      // With D1_METER=on (the bench), the reads' D1 usage goes back with the answer.
+      const usage: D1Usage = { rows_read: 0, rows_written: 0, statements: 0 }
+      const db = this.env.D1_METER === 'on' ? meteredD1(this.env.DB, usage) : this.env.DB
+      const result = await statsFromD1(db, programId, mode, filter, affiliateId, waiting)
+      return this.env.D1_METER === 'on' ? { ...result, d1_usage: usage } : result
+    } finally {
+      this.statsReaders--
+      if (this.statsReaders === 0) for (const resolve of this.readersDone.splice(0)) resolve()
+    }
   }
 
   override async alarm(): Promise<void> {
@@ -756,8 +827,12 @@ export class ProgramHub extends DurableObject<Env> {
       await this.ctx.storage.setAlarm(Date.now() + 5 * FLUSH_INTERVAL_MS)
       return
     }
-    if (this.store.outboxSize() > 0) await this.ctx.storage.setAlarm(Date.now() + FLUSH_INTERVAL_MS)
-    else if (gapCheckAt !== null) await this.ctx.storage.setAlarm(gapCheckAt)
+    // Next: the rest of a flood a second from now, else the queued clicks' due time, or the gap check.
+    const now = Date.now()
+    const due = this.flushDue(now)
+    const flushAt = due === null ? null : due <= now ? now + FLUSH_INTERVAL_MS : due
+    const next = [flushAt, gapCheckAt].filter((t): t is number => t !== null)
+    if (next.length) await this.ctx.storage.setAlarm(Math.min(...next))
   }
 
   /**

@@ -115,7 +115,10 @@ describe('GET /v1/customers/:id/journey', () => {
     const jane = await createAffiliate(keys.secret)
     const id = clickId()
     await sendClick(keys.publishable, { click_id: id, ref: jane.code, url: 'https://saas.example/' })
-    await call('POST', '/v1/signups', { token: keys.secret, body: { customer_id: 'cus_fresh', click_id: id } })
+    await call('POST', '/v1/signups', {
+      token: keys.secret,
+      body: { customer_id: 'cus_fresh', click_id: id },
+    })
     // No flush here: the click waits in the hub's outbox (it is sent within a second).
     const before = await env.DB.prepare('SELECT COUNT(*) AS n FROM clicks WHERE program_id = ?')
       .bind(program.id)

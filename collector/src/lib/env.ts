@@ -15,6 +15,10 @@ export interface Env {
   AUTH_FAILURE_LIMITER?: RateLimit
   CLICK_LIMITER?: RateLimit
   JOIN_LIMITER?: RateLimit
+  /** Seconds a click may wait in its hub before it is sent to D1 (hub/outbox.ts; default 300). */
+  CLICK_FLUSH_SECONDS?: string
+  /** 'on' only in the bench: answers each request's D1 usage in headers (lib/d1-meter.ts). */
+  D1_METER?: string
   /** 'on' only in tests: lets a test make the hub fail at a chosen point (ProgramHub.setFault). */
   TEST_FAULTS?: string
 }

@@ -7,9 +7,19 @@
 import { findAffiliate, statsAffiliates } from '../affiliates/data'
 import type { Mode, StatsResult, Totals } from '../shared'
 import { emptyTotals } from '../shared'
-import { coverHours } from '../stats/grain-cover'
+import { coverHours, type SignedCover, signedCover } from '../stats/grain-cover'
+import { addD1Usage } from './d1-meter'
+import { type Env, hubFor } from './env'
 import { ApiError } from './errors'
-import { addSums, buildSeries, isTimeZone, type RollupSums } from './rollup-series'
+import {
+  addSums,
+  bucketIndex,
+  bucketStarts,
+  buildSeries,
+  hourKeyMs,
+  isTimeZone,
+  type RollupSums,
+} from './rollup-series'
 import { MIN_TIME } from './schemas'
 import { queryText, queryTime } from './validate'
 
@@ -58,6 +68,17 @@ export function parseStatsQuery(q: StatsQuery, now = Date.now()): StatsFilter {
   return { from, to, interval: interval as StatsFilter['interval'], tz, affiliate, sub }
 }
 
+const NO_SUMS = {
+  clicks: 0,
+  unique_clicks: 0,
+  signups: 0,
+  conversions: 0,
+  refunds: 0,
+  revenue: 0,
+  commission: 0,
+}
+const SUM_FIELDS = Object.keys(NO_SUMS) as Array<keyof typeof NO_SUMS>
+
 const SUMS = `SUM(clicks) AS clicks, SUM(unique_clicks) AS unique_clicks, SUM(signups) AS signups,
   SUM(conversions) AS conversions, SUM(refunds) AS refunds, SUM(revenue) AS revenue, SUM(commission) AS commission`
 const COLUMNS =
@@ -79,6 +100,16 @@ function part(table: string, key: string, range: [string, string], extra: string
   }
 }
 
+/**
+ * A part summed by its key (`k`, the series' hour or day) or by affiliate, and currency. Each part
+ * is summed on its own and the sums are added up in code: a `GROUP BY` over a `UNION ALL` makes
+ * SQLite write the union to a temporary table and read it again, and D1 bills both reads.
+ */
+function grouped(pt: Part, by: 'k' | 'affiliate_id'): Part {
+  const key = by === 'k' ? 'k AS hour' : 'affiliate_id'
+  return { ...pt, sql: `SELECT ${key}, currency, ${SUMS} FROM (${pt.sql}) GROUP BY ${by}, currency` }
+}
+
 /** Joins parts into one UNION ALL, renumbering each part's parameters after the previous ones. */
 function unionAll(parts: Part[]): Part {
   const params: unknown[] = []
@@ -93,88 +124,213 @@ function unionAll(parts: Part[]): Part {
 /**
  * `GET /v1/stats` (and the dashboard and the portal): the same answer as the hourly rollups give
  * (src/stats/hourly-reference.ts, checked by src/stats/grains.test.ts), read from the coarsest
- * grain that fits: whole UTC months and days from `rollup_months`/`rollup_days`, the edge hours
- * from `rollups`, and the unfiltered series from `rollup_program_hours`.
+ * grain that fits: whole UTC months and days from `rollup_affiliate_months`/`rollup_affiliate_days`
+ * (`rollup_months`/`rollup_days` with a sub-id filter), the edge hours from `rollups`, and the
+ * unfiltered series from `rollup_program_days` (UTC-aligned days) or `rollup_program_hours`.
  */
 export async function queryStats(
+  env: Env,
+  programId: string,
+  mode: Mode,
+  q: StatsQuery,
+): Promise<StatsResult> {
+  const { filter, affiliateId } = await resolveStatsQuery(env.DB, programId, q)
+  const { d1_usage, ...stats } = await hubFor(env, programId).stats(programId, mode, filter, affiliateId)
+  addD1Usage(env.DB, d1_usage)
+  return stats
+}
+
+/** `queryStats` from D1 alone: what D1 holds, without the clicks still waiting in the hub. */
+export async function queryStatsD1(
   db: D1Database,
   programId: string,
   mode: Mode,
   q: StatsQuery,
 ): Promise<StatsResult> {
-  const { from, to, interval, tz, affiliate, sub } = parseStatsQuery(q)
+  const { filter, affiliateId } = await resolveStatsQuery(db, programId, q)
+  return statsFromD1(db, programId, mode, filter, affiliateId)
+}
 
+/** Validates a stats query and finds its affiliate (by id or code): 400 naming what is wrong. */
+export async function resolveStatsQuery(
+  db: D1Database,
+  programId: string,
+  q: StatsQuery,
+): Promise<{ filter: StatsFilter; affiliateId: string | null }> {
+  const filter = parseStatsQuery(q)
   let affiliateId: string | null = null
-  if (affiliate) {
+  if (filter.affiliate) {
     // Any mode: a live affiliate's test stats, a test affiliate's (empty) live stats.
-    const aff = await findAffiliate(db, programId, affiliate)
+    const aff = await findAffiliate(db, programId, filter.affiliate)
     if (!aff) throw new ApiError('invalid_request', 'No affiliate with that id or code', 'affiliate')
     affiliateId = aff.id
   }
+  return { filter, affiliateId }
+}
+
+/** Click counts not yet in D1 (the hub's outbox), per mode × affiliate × sub × UTC hour. */
+export interface WaitingClicks {
+  mode: string
+  affiliate_id: string
+  sub: string
+  hour: string
+  clicks: number
+  unique_clicks: number
+}
+
+/**
+ * The stats answer from D1's rollups, plus `waiting` clicks (those the hub has not sent yet)
+ * that fall inside the filters. The hub calls this so that the two never overlap: see
+ * ProgramHub.stats.
+ */
+export async function statsFromD1(
+  db: D1Database,
+  programId: string,
+  mode: Mode,
+  filter: StatsFilter,
+  affiliateId: string | null,
+  waiting: WaitingClicks[] = [],
+): Promise<StatsResult> {
+  const { from, to, interval, tz, sub } = filter
   const fromHour = Math.floor(from / HOUR) * HOUR
   const toHour = Math.floor(to / HOUR) * HOUR
   const cover = coverHours(fromHour, toHour)
 
-  // Filters as SQL, their parameters numbered after a part's two range bounds.
-  const filterParams: unknown[] = []
-  let extra = ''
-  if (affiliateId) extra += ` AND affiliate_id = ?${filterParams.push(affiliateId) + 4}`
-  if (sub !== undefined) extra += ` AND sub = ?${filterParams.push(sub) + 4}`
-  const withFilters = (table: string, key: string, range: [string, string]): Part => {
-    const pt = part(table, key, range, '', [])
-    return { sql: pt.sql + extra, params: [...pt.params, ...filterParams] }
+  // Filters as SQL, their parameters numbered after a part's own (`?1`, `?2` are program and mode).
+  const filtered = (pt: Part): Part => {
+    const params = [...pt.params]
+    let sql = pt.sql
+    if (affiliateId) sql += ` AND affiliate_id = ?${params.push(affiliateId) + 2}`
+    if (sub !== undefined) sql += ` AND sub = ?${params.push(sub) + 2}`
+    return { sql, params }
   }
+  // One affiliate's rows of a grain without sub-id: through its by-affiliate index, which SQLite
+  // would not pick on its own (the primary key is covering, and a year of it is every affiliate's
+  // 128,000 day rows; the index reads that affiliate's 400).
+  const source = (table: string): string =>
+    affiliateId && (table === 'rollup_affiliate_days' || table === 'rollup_affiliate_months')
+      ? `${table} INDEXED BY ${table}_by_affiliate`
+      : table
+  const withFilters = (table: string, key: string, range: [string, string]): Part =>
+    filtered(part(source(table), key, range, '', []))
 
+  // Without a sub-id filter the grains without sub (rollup_affiliate_*) answer: a quarter of the
+  // rows. The edge hours always come from `rollups`.
+  const [dayTable, monthTable] =
+    sub === undefined
+      ? ['rollup_affiliate_days', 'rollup_affiliate_months']
+      : ['rollup_days', 'rollup_months']
+  // Totals and the per-affiliate table: one term per grain, its ranges as a JSON list. Without a
+  // sub-id filter the ranges may be signed (signedCover: an edge read as its month or day less
+  // what lies outside the range); the grains without sub-id count the hourly rows each row sums
+  // (`hour_rows`), so a currency is listed exactly when an hourly row of it lies in the range, as
+  // the hourly rows themselves would list it. With a sub-id filter, the plain cover.
+  const signed: SignedCover =
+    sub === undefined
+      ? signedCover(fromHour, toHour)
+      : {
+          hours: cover.hours.map(([a, b]) => [a, b, 1]),
+          days: cover.days.map(([a, b]) => [a, b, 1]),
+          months: cover.months,
+        }
+  const signedPart = (table: string, key: string, ranges: Array<[string, string, number]>): Part => {
+    const rows = table === 'rollup_affiliate_days' || table === 'rollup_affiliate_months' ? 'hour_rows' : '1'
+    return filtered({
+      sql: `SELECT ${COLUMNS}, ${rows} AS hour_rows, r.value->>2 AS sign FROM json_each(?3) AS r CROSS JOIN ${source(table)} ON ${key} >= r.value->>0 AND ${key} < r.value->>1 WHERE program_id = ?1 AND mode = ?2`,
+      params: [JSON.stringify(ranges)],
+    })
+  }
   const tableParts = [
-    ...cover.hours.map((r) => withFilters('rollups', 'hour', r)),
-    ...cover.days.map((r) => withFilters('rollup_days', 'day', r)),
-    ...cover.months.map((r) => withFilters('rollup_months', 'month', r)),
+    ...(signed.hours.length ? [signedPart('rollups', 'hour', signed.hours)] : []),
+    ...(signed.days.length ? [signedPart(dayTable, 'day', signed.days)] : []),
+    ...(signed.months.length
+      ? [signedPart(monthTable, 'month', signed.months.map(([a, b]) => [a, b, 1] as [string, string, number]))]
+      : []),
   ]
-  const byAffiliateSql = unionAll(tableParts)
+  const byAffiliateSql = unionAll(
+    tableParts.map((pt) => ({
+      ...pt,
+      sql: `SELECT affiliate_id, currency, sign, SUM(hour_rows) AS n, ${SUMS} FROM (${pt.sql}) GROUP BY affiliate_id, currency, sign`,
+    })),
+  )
 
-  // The series: unfiltered from the program's hours; filtered from whole days when every one of
-  // them falls in a single bucket (a day series in a zone whose days are UTC days), else hours.
-  let seriesSql: Part
+  // The series, unfiltered from the program's own grains, else from the filtered ones. By hour:
+  // the hours. By day: the edge hours, and every whole UTC day as one row, put in the local day
+  // that holds most of its hours; the day's other hours (those of the next or previous local day
+  // in a zone off UTC: one an hour off, five in New York) are read on their own, added where they
+  // belong and taken back from the day (seriesPlan). A year in Paris reads 365 day rows and about
+  // 730 hours instead of 8,760 hours.
   const fromHourKey = new Date(fromHour).toISOString().slice(0, 13)
   const toHourKey = new Date(toHour + HOUR).toISOString().slice(0, 13)
-  if (!affiliateId && sub === undefined) {
-    seriesSql = part('rollup_program_hours', 'hour', [fromHourKey, toHourKey], '', [])
-    seriesSql.sql = seriesSql.sql.replace('affiliate_id, ', "'' AS affiliate_id, ")
+  const unfiltered = !affiliateId && sub === undefined
+  const hourTable = unfiltered ? 'rollup_program_hours' : 'rollups'
+  const seriesDayTable = unfiltered ? 'rollup_program_days' : dayTable
+  const seriesPart = (table: string, key: string, range: [string, string]): Part => {
+    const pt = part(source(table), key, range, '', [])
+    return unfiltered
+      ? { ...pt, sql: pt.sql.replace('affiliate_id, ', "'' AS affiliate_id, ") }
+      : filtered(pt)
+  }
+  const starts = bucketStarts(fromHour, toHour, interval, tz)
+  const plan = interval === 'day' ? seriesPlan(starts, [...cover.days, ...cover.months.map(monthDays)]) : null
+  let seriesSql: Part
+  if (!plan) {
+    seriesSql = grouped(seriesPart(hourTable, 'hour', [fromHourKey, toHourKey]), 'k')
   } else {
-    const fullDays = [...cover.days, ...cover.months.map(monthDays)]
-    const daysClean = interval === 'day' && fullDays.every(([a, b]) => daysAreBuckets(a, b, tz))
-    seriesSql = daysClean
-      ? unionAll([
-          ...cover.hours.map((r) => withFilters('rollups', 'hour', r)),
-          ...fullDays.map((r) => withFilters('rollup_days', 'day', r)),
-        ])
-      : withFilters('rollups', 'hour', [fromHourKey, toHourKey])
+    // At most two terms (workerd's SQLite allows five in a compound SELECT): the whole days as one
+    // range (they are contiguous), and every hour range, the edges and the days' other hours, as
+    // one JSON list (D1 binds at most 100 values), kept outside by CROSS JOIN so each range is one
+    // index seek.
+    const parts: Part[] = []
+    const dayKeys = plan.dayRanges.flat().sort()
+    const [firstDay, lastDay] = [dayKeys[0], dayKeys.at(-1)]
+    if (firstDay && lastDay) parts.push(seriesPart(seriesDayTable, 'day', [firstDay, lastDay]))
+    const hourRanges = [...cover.hours, ...plan.otherHours]
+    if (hourRanges.length) {
+      const pt: Part = {
+        sql: `SELECT ${COLUMNS}, hour AS k FROM json_each(?3) AS r CROSS JOIN ${hourTable} ON hour >= r.value->>0 AND hour < r.value->>1 WHERE program_id = ?1 AND mode = ?2`,
+        params: [JSON.stringify(hourRanges)],
+      }
+      parts.push(
+        unfiltered ? { ...pt, sql: pt.sql.replace('affiliate_id, ', "'' AS affiliate_id, ") } : filtered(pt),
+      )
+    }
+    seriesSql = parts.length
+      ? unionAll(parts.map((pt) => grouped(pt, 'k')))
+      : grouped({ sql: `SELECT ${COLUMNS}, '' AS k FROM rollups WHERE 0`, params: [] }, 'k')
   }
 
   const p = [programId, mode]
   const [[bySeries, byAffiliate], names] = await Promise.all([
     db.batch([
-      db
-        .prepare(`SELECT k AS hour, currency, ${SUMS} FROM (${seriesSql.sql}) GROUP BY k, currency`)
-        .bind(...p, ...seriesSql.params),
+      db.prepare(seriesSql.sql).bind(...p, ...seriesSql.params),
       tableParts.length
-        ? db
-            .prepare(
-              `SELECT affiliate_id, currency, ${SUMS} FROM (${byAffiliateSql.sql}) GROUP BY affiliate_id, currency`,
-            )
-            .bind(...p, ...byAffiliateSql.params)
+        ? db.prepare(byAffiliateSql.sql).bind(...p, ...byAffiliateSql.params)
         : db.prepare('SELECT 1 WHERE 0'),
     ]),
     statsAffiliates(db, programId, mode, affiliateId),
   ])
+  // Signed sums per affiliate and currency, and how many rows of the range they stand for.
+  const net = new Map<string, { affiliate_id: string; n: number; sums: Omit<RollupSums, 'hour'> }>()
+  for (const r of (byAffiliate?.results ?? []) as unknown as Array<
+    RollupSums & { affiliate_id: string; sign: number; n: number }
+  >) {
+    const key = `${r.affiliate_id}\u0000${r.currency}`
+    const acc = net.get(key) ?? { affiliate_id: r.affiliate_id, n: 0, sums: { ...NO_SUMS, currency: r.currency } }
+    const sign = Number(r.sign)
+    acc.n += sign * r.n
+    for (const f of SUM_FIELDS) acc.sums[f] += sign * r[f]
+    net.set(key, acc)
+  }
   const totals = emptyTotals()
   const perAffiliate = new Map<string, Totals>()
-  for (const r of (byAffiliate?.results ?? []) as unknown as Array<RollupSums & { affiliate_id: string }>) {
-    addSums(totals, r)
-    if (!r.affiliate_id) continue
-    const t = perAffiliate.get(r.affiliate_id) ?? emptyTotals()
-    addSums(t, r)
-    perAffiliate.set(r.affiliate_id, t)
+  for (const { affiliate_id, n, sums } of net.values()) {
+    if (n <= 0) continue
+    addSums(totals, sums)
+    if (!affiliate_id) continue
+    const t = perAffiliate.get(affiliate_id) ?? emptyTotals()
+    addSums(t, sums)
+    perAffiliate.set(affiliate_id, t)
   }
   const affiliates = names.map((a) => ({
     id: a.id,
@@ -183,10 +339,34 @@ export async function queryStats(
     totals: perAffiliate.get(a.id) ?? emptyTotals(),
   }))
 
-  // A day row stands for its whole UTC day: its first hour names the bucket.
-  const seriesRows = ((bySeries?.results ?? []) as unknown as RollupSums[]).map((r) =>
-    r.hour.length === 10 ? { ...r, hour: `${r.hour}T00` } : r,
-  )
+  // A day row goes to its day's bucket; an hour of a whole day is added where it belongs and taken
+  // back from its day's bucket; an edge hour goes where it belongs.
+  const seriesRows: Array<RollupSums & { bucket_hour?: number; sign?: 1 | -1 }> = []
+  for (const r of (bySeries?.results ?? []) as unknown as RollupSums[]) {
+    if (!plan) {
+      seriesRows.push(r)
+      continue
+    }
+    const dayBucket = plan.dayBucket.get(r.hour.slice(0, 10))
+    if (r.hour.length === 10) {
+      seriesRows.push({ ...r, bucket_hour: dayBucket ?? hourKeyMs(r.hour) })
+    } else {
+      seriesRows.push(r)
+      if (dayBucket !== undefined) seriesRows.push({ ...r, bucket_hour: dayBucket, sign: -1 })
+    }
+  }
+  // Clicks still waiting in the hub, under the same filters: into the series, the totals and
+  // their affiliate's row.
+  for (const w of waiting) {
+    if (w.mode !== mode || w.hour < fromHourKey || w.hour >= toHourKey) continue
+    if (affiliateId && w.affiliate_id !== affiliateId) continue
+    if (sub !== undefined && w.sub !== sub) continue
+    const sums = { ...NO_SUMS, currency: '', clicks: w.clicks, unique_clicks: w.unique_clicks }
+    seriesRows.push({ ...sums, hour: w.hour })
+    addSums(totals, sums)
+    const row = affiliates.find((a) => a.id === w.affiliate_id)
+    if (row) addSums(row.totals, sums)
+  }
   const result: StatsResult = {
     from: new Date(from).toISOString(),
     to: new Date(to).toISOString(),
@@ -194,7 +374,7 @@ export async function queryStats(
     tz,
     mode,
     totals,
-    series: buildSeries(seriesRows, fromHour, toHour, interval, tz),
+    series: buildSeries(seriesRows, fromHour, toHour, interval, tz, starts),
     affiliates,
   }
   return result
@@ -205,19 +385,44 @@ function monthDays([a, b]: [string, string]): [string, string] {
   return [`${a}-01`, `${b}-01`]
 }
 
-/** Whether every UTC day in `[a, b)` lies within one local day of `tz` (true for UTC and its aliases). */
-function daysAreBuckets(a: string, b: string, tz: string): boolean {
-  const dayOf = new Intl.DateTimeFormat('en-CA', {
-    timeZone: tz,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  })
-  const end = Date.parse(`${b}T00:00:00Z`)
-  for (let t = Date.parse(`${a}T00:00:00Z`); t < end; t += DAY) {
-    if (dayOf.format(t) !== dayOf.format(t + DAY - HOUR)) return false
-    // Also the day before must end there, or two UTC days would share a bucket.
-    if (dayOf.format(t) === dayOf.format(t - HOUR)) return false
+/**
+ * How a day series reads whole UTC days (`[a, b)` day keys): each day as one row in the bucket
+ * that holds most of its hours (`dayBucket`: day key → an hour of that bucket, ms), the other
+ * hours as ranges of hour keys to read apart, and the day ranges to read.
+ */
+export function seriesPlan(
+  starts: number[],
+  days: Array<[string, string]>,
+): {
+  dayBucket: Map<string, number>
+  otherHours: Array<[string, string]>
+  dayRanges: Array<[string, string]>
+} {
+  const dayBucket = new Map<string, number>()
+  const otherHours: Array<[string, string]> = []
+  const key = (t: number) => new Date(t).toISOString().slice(0, 13)
+  for (const [a, b] of days) {
+    const end = Date.parse(`${b}T00:00:00Z`)
+    for (let d = Date.parse(`${a}T00:00:00Z`); d < end; d += DAY) {
+      // The day's hours split at the bucket starts inside it.
+      const cuts = [d]
+      for (let i = bucketIndex(starts, d) + 1; i < starts.length && (starts[i] as number) < d + DAY; i++) {
+        cuts.push(starts[i] as number)
+      }
+      cuts.push(d + DAY)
+      let best = 0
+      for (let i = 1; i < cuts.length - 1; i++) {
+        if (
+          (cuts[i + 1] as number) - (cuts[i] as number) >
+          (cuts[best + 1] as number) - (cuts[best] as number)
+        )
+          best = i
+      }
+      dayBucket.set(new Date(d).toISOString().slice(0, 10), cuts[best] as number)
+      for (let i = 0; i < cuts.length - 1; i++) {
+        if (i !== best) otherHours.push([key(cuts[i] as number), key(cuts[i + 1] as number)])
+      }
+    }
   }
-  return true
+  return { dayBucket, otherHours, dayRanges: days }
 }

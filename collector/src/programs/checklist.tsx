@@ -18,8 +18,12 @@ export function checklistDone(state: ChecklistState): boolean {
 }
 
 export async function checklistState(env: Env, programId: string): Promise<ChecklistState> {
-  const [totals, seen] = await Promise.all([
-    hubFor(env, programId).totals('live'),
+  const hub = hubFor(env, programId)
+  // Whether a click came from the script: D1's raw clicks, or those still waiting in the hub for
+  // their batch (minutes, at a few clicks an hour).
+  const [totals, queued, seen] = await Promise.all([
+    hub.totals('live'),
+    hub.queuedClickSources('live'),
     env.DB.prepare(
       `SELECT EXISTS (SELECT 1 FROM clicks WHERE program_id = ?1 AND mode = 'live' AND source = 'script') AS script,
               EXISTS (SELECT 1 FROM clicks WHERE program_id = ?1 AND mode = 'live') AS click`,
@@ -28,8 +32,8 @@ export async function checklistState(env: Env, programId: string): Promise<Check
       .first<{ script: number; click: number }>(),
   ])
   return {
-    script: !!seen?.script,
-    click: totals.clicks > 0 || !!seen?.click,
+    script: queued.script || !!seen?.script,
+    click: totals.clicks > 0 || queued.click || !!seen?.click,
     signup: totals.signups > 0,
     conversion: totals.conversions > 0,
   }

@@ -50,7 +50,7 @@ dashboardApi.get('/dashboard/api/overview', async (c) => {
     ...(q.sub ? { sub: q.sub } : {}),
   }
   const hub = hubFor(c.env, programId)
-  const stats = await queryStats(db, programId, mode, filter)
+  const stats = await queryStats(c.env, programId, mode, filter)
   // queryStats has resolved the affiliate (id or code) and refused an unknown one.
   const affiliateId = q.affiliate ? stats.affiliates[0]?.id : undefined
   const [last, rows, currency, live] = await Promise.all([

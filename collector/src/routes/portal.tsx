@@ -117,7 +117,7 @@ portalRoutes.get('/portal/:token/data.json', async (c) => {
   const self = { programId: aff.programId, mode: aff.mode, affiliateId: aff.id }
   const [activity, stats, recent, balance, payouts, nextApprovalAt] = await Promise.all([
     hubFor(c.env, aff.programId).activity(aff.mode, aff.id),
-    queryStats(db, aff.programId, aff.mode, {
+    queryStats(c.env, aff.programId, aff.mode, {
       affiliate: aff.id,
       interval: 'day',
       tz: c.req.query('tz') || 'UTC',

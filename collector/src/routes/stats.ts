@@ -13,5 +13,5 @@ statsRoutes.use('/v1/stats', requireSecretKey)
 
 statsRoutes.get('/v1/stats', async (c) => {
   const { programId, mode } = c.get('auth')
-  return c.json(await queryStats(c.env.DB, programId, mode, c.req.query()))
+  return c.json(await queryStats(c.env, programId, mode, c.req.query()))
 })

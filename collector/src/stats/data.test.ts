@@ -1,6 +1,7 @@
 /** The dashboard's last activity per affiliate, read from the hourly rollups in workerd with the real migrations. */
 import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
+import { createAffiliate, createProgram } from '../../test/helpers'
 import { lastActivity } from './data'
 
 async function rollup(programId: string, mode: string, affiliateId: string, sub: string, hour: string) {
@@ -13,23 +14,31 @@ async function rollup(programId: string, mode: string, affiliateId: string, sub:
 
 describe('lastActivity', () => {
   it("gives each affiliate's latest hour in the range, of one program, mode and sub", async () => {
-    const p = 'prg_lastactivity'
-    await rollup(p, 'live', 'aff_a', '', '2026-03-01T10')
-    await rollup(p, 'live', 'aff_a', 'news', '2026-03-02T08')
-    await rollup(p, 'live', 'aff_b', '', '2026-03-01T12')
+    const { program, keys } = await createProgram()
+    const other = await createProgram()
+    const p = program.id
+    const aff_a = (await createAffiliate(keys.secret)).id as string
+    const aff_b = (await createAffiliate(keys.secret)).id as string
+    const aff_c = (await createAffiliate(other.keys.secret)).id as string
+    await rollup(p, 'live', aff_a, '', '2026-03-01T10')
+    await rollup(p, 'live', aff_a, 'news', '2026-03-02T08')
+    await rollup(p, 'live', aff_b, '', '2026-03-01T12')
     await rollup(p, 'live', '', '', '2026-03-02T09')
-    await rollup(p, 'test', 'aff_b', '', '2026-03-02T11')
-    await rollup(p, 'live', 'aff_b', '', '2026-04-01T00')
-    await rollup('prg_other', 'live', 'aff_c', '', '2026-03-01T10')
+    await rollup(p, 'test', aff_b, '', '2026-03-02T11')
+    await rollup(p, 'live', aff_b, '', '2026-04-01T00')
+    await rollup(other.program.id, 'live', aff_c, '', '2026-03-01T10')
     const range = { from: '2026-03-01T00:00:00.000Z', to: '2026-03-31T23:59:59.999Z' }
     expect(await lastActivity(env.DB, p, 'live', range)).toEqual({
-      aff_a: '2026-03-02T08:00:00.000Z',
-      aff_b: '2026-03-01T12:00:00.000Z',
+      [aff_a]: '2026-03-02T08:00:00.000Z',
+      [aff_b]: '2026-03-01T12:00:00.000Z',
     })
     expect(await lastActivity(env.DB, p, 'live', { ...range, sub: '' })).toEqual({
-      aff_a: '2026-03-01T10:00:00.000Z',
-      aff_b: '2026-03-01T12:00:00.000Z',
+      [aff_a]: '2026-03-01T10:00:00.000Z',
+      [aff_b]: '2026-03-01T12:00:00.000Z',
     })
-    expect(await lastActivity(env.DB, p, 'test', range)).toEqual({ aff_b: '2026-03-02T11:00:00.000Z' })
+    expect(await lastActivity(env.DB, p, 'test', range)).toEqual({ [aff_b]: '2026-03-02T11:00:00.000Z' })
+    expect(await lastActivity(env.DB, other.program.id, 'live', range)).toEqual({
+      [aff_c]: '2026-03-01T10:00:00.000Z',
+    })
   })
 })

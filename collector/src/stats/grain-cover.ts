@@ -64,3 +64,51 @@ export function daysBetween(fromDay: number, toDay: number): number[] {
   for (let t = fromDay; t < toDay; t += DAY) out.push(t)
   return out
 }
+
+/** A signed range of a grain's keys: `sign` 1 adds its rows, -1 takes them back. */
+export type SignedRange = [string, string, 1 | -1]
+
+/** A cover whose day and hour edges may be a coarser row less the keys it has outside the range. */
+export interface SignedCover {
+  hours: SignedRange[]
+  days: SignedRange[]
+  months: Array<[string, string]>
+}
+
+/**
+ * Covers the same hours as coverHours with fewer rows: an edge of more than half a month of days
+ * is read as its month less the days outside the range, and an edge of more than half a day of
+ * hours as its day less the hours outside. A year from the 2nd of a month reads that month less
+ * one day instead of 29 days, and a range from 15:00 its last 9 hours, one from 03:00 its day
+ * less 3 hours. Sums are linear, so the signed rows add up to the range exactly.
+ */
+export function signedCover(fromHour: number, toHour: number): SignedCover {
+  const c = coverHours(fromHour, toHour)
+  const out: SignedCover = { hours: [], days: [], months: [...c.months] }
+  const hourMs = (k: string) => Date.parse(`${k}:00:00Z`)
+  const dayMs = (k: string) => Date.parse(`${k}T00:00:00Z`)
+  for (const [lo, hi] of c.hours) {
+    const l = hourMs(lo)
+    const h = hourMs(hi)
+    const day = Math.floor(l / DAY) * DAY
+    // Hours inside one UTC day: read them, or the day less the hours around them.
+    if ((h - l) / HOUR > 12 && h <= day + DAY) {
+      out.days.push([dayKey(day), dayKey(day + DAY), 1])
+      if (l > day) out.hours.push([hourKey(day), lo, -1])
+      if (h < day + DAY) out.hours.push([hi, hourKey(day + DAY), -1])
+    } else out.hours.push([lo, hi, 1])
+  }
+  for (const [lo, hi] of c.days) {
+    const l = dayMs(lo)
+    const h = dayMs(hi)
+    const month = monthStart(l)
+    const next = nextMonth(month)
+    const monthDays = (next - month) / DAY
+    if ((h - l) / DAY > monthDays / 2 && h <= next) {
+      out.months.push([monthKey(month), monthKey(next)])
+      if (l > month) out.days.push([dayKey(month), lo, -1])
+      if (h < next) out.days.push([hi, dayKey(next), -1])
+    } else out.days.push([lo, hi, 1])
+  }
+  return out
+}

@@ -6,7 +6,7 @@
 
 import { findAffiliate, statsAffiliates } from '../affiliates/data'
 import { ApiError } from '../lib/errors'
-import { addSums, buildSeries, type RollupSums } from '../lib/rollup-series'
+import { addSums, buildSeriesByHour, type RollupSums } from '../lib/rollup-series'
 import { parseStatsQuery, type StatsQuery } from '../lib/stats-query'
 import type { Mode, StatsResult, Totals } from '../shared'
 import { emptyTotals } from '../shared'
@@ -77,7 +77,7 @@ export async function queryStatsHourly(
     tz,
     mode,
     totals,
-    series: buildSeries(hourRows, fromHour, toHour, interval, tz),
+    series: buildSeriesByHour(hourRows, fromHour, toHour, interval, tz),
     affiliates,
   }
   return result

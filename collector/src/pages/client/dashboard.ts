@@ -3,9 +3,10 @@
  * keeps every number live from `/v1/live`. Each live event is applied locally at once: the
  * all-time counters from the message's totals; the last-hour chart and feed when it is the
  * filtered affiliate's; the filtered totals, affiliate row and day chart by the difference it
- * made to the totals, when it falls inside the filters. The filtered views are then refetched
- * from D1 with a throttle (at most one fetch per 2 s, within about 2 s of the first waiting
- * event), so a steady stream of events can never hold the refresh off.
+ * made to the totals, when it falls inside the filters. Only with a sub-id filter (live messages
+ * carry no sub-id) are the filtered views refetched, with a throttle (at most one fetch per 2 s,
+ * within about 2 s of the first waiting event), so a steady stream of events can never hold the
+ * refresh off; a reconnect refetches everything.
  */
 import type {
   CommissionRecord,
@@ -296,7 +297,10 @@ function onLive(message: LiveMessage): void {
     }
     scheduleRedraw()
   }
-  refreshRange()
+  // Every view is updated from the message itself; only a sub-id filter (messages carry no sub-id)
+  // needs the server's numbers, so only then is the overview fetched again. A dashboard left open
+  // on a busy program costs no D1 reads per event (a year's overview is thousands of rows).
+  if (filter.sub) refreshRange()
   if (message.type !== 'click') refreshCommissions()
 }
 
