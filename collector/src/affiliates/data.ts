@@ -82,12 +82,7 @@ export function listAffiliates(
  * The affiliates a stats answer lists, oldest first: live stats list live affiliates only, test
  * stats every affiliate (test events may credit any); with `affiliateId`, that one only.
  */
-export function statsAffiliates(
-  db: D1Database,
-  programId: string,
-  mode: Mode,
-  affiliateId?: string | null,
-): Promise<AffiliateRef[]> {
+export function statsAffiliates(db: D1Database, programId: string, mode: Mode, affiliateId?: string | null) {
   return drizzle(db)
     .select({ id: affiliates.id, code: affiliates.code, name: affiliates.name })
     .from(affiliates)

@@ -211,8 +211,6 @@ export async function statsFromD1(
     affiliateId && (table === 'rollup_affiliate_days' || table === 'rollup_affiliate_months')
       ? `${table} INDEXED BY ${table}_by_affiliate`
       : table
-  const withFilters = (table: string, key: string, range: [string, string]): Part =>
-    filtered(part(source(table), key, range, '', []))
 
   // Without a sub-id filter the grains without sub (rollup_affiliate_*) answer: a quarter of the
   // rows. The edge hours always come from `rollups`.
@@ -244,7 +242,13 @@ export async function statsFromD1(
     ...(signed.hours.length ? [signedPart('rollups', 'hour', signed.hours)] : []),
     ...(signed.days.length ? [signedPart(dayTable, 'day', signed.days)] : []),
     ...(signed.months.length
-      ? [signedPart(monthTable, 'month', signed.months.map(([a, b]) => [a, b, 1] as [string, string, number]))]
+      ? [
+          signedPart(
+            monthTable,
+            'month',
+            signed.months.map(([a, b]) => [a, b, 1] as [string, string, number]),
+          ),
+        ]
       : []),
   ]
   const byAffiliateSql = unionAll(
@@ -300,23 +304,28 @@ export async function statsFromD1(
       : grouped({ sql: `SELECT ${COLUMNS}, '' AS k FROM rollups WHERE 0`, params: [] }, 'k')
   }
 
+  // One D1 round trip: the series, the per-affiliate sums and the affiliates' names in one batch.
   const p = [programId, mode]
-  const [[bySeries, byAffiliate], names] = await Promise.all([
-    db.batch([
-      db.prepare(seriesSql.sql).bind(...p, ...seriesSql.params),
-      tableParts.length
-        ? db.prepare(byAffiliateSql.sql).bind(...p, ...byAffiliateSql.params)
-        : db.prepare('SELECT 1 WHERE 0'),
-    ]),
-    statsAffiliates(db, programId, mode, affiliateId),
+  const namesSql = statsAffiliates(db, programId, mode, affiliateId).toSQL()
+  const [bySeries, byAffiliate, namesResult] = await db.batch([
+    db.prepare(seriesSql.sql).bind(...p, ...seriesSql.params),
+    tableParts.length
+      ? db.prepare(byAffiliateSql.sql).bind(...p, ...byAffiliateSql.params)
+      : db.prepare('SELECT 1 WHERE 0'),
+    db.prepare(namesSql.sql).bind(...namesSql.params),
   ])
+  const names = (namesResult?.results ?? []) as unknown as Array<{ id: string; code: string; name: string }>
   // Signed sums per affiliate and currency, and how many rows of the range they stand for.
   const net = new Map<string, { affiliate_id: string; n: number; sums: Omit<RollupSums, 'hour'> }>()
   for (const r of (byAffiliate?.results ?? []) as unknown as Array<
     RollupSums & { affiliate_id: string; sign: number; n: number }
   >) {
     const key = `${r.affiliate_id}\u0000${r.currency}`
-    const acc = net.get(key) ?? { affiliate_id: r.affiliate_id, n: 0, sums: { ...NO_SUMS, currency: r.currency } }
+    const acc = net.get(key) ?? {
+      affiliate_id: r.affiliate_id,
+      n: 0,
+      sums: { ...NO_SUMS, currency: r.currency },
+    }
     const sign = Number(r.sign)
     acc.n += sign * r.n
     for (const f of SUM_FIELDS) acc.sums[f] += sign * r[f]
