@@ -37,7 +37,12 @@ export function flushWindowMs(setting: string | undefined): number {
  * When the queued clicks are due at D1: at once when a full batch waits, else when the oldest
  * has waited the window; null when nothing waits. Pure, so the policy is tested on its own.
  */
-export function flushDueAt(size: number, oldestAt: number | null, now: number, windowMs: number): number | null {
+export function flushDueAt(
+  size: number,
+  oldestAt: number | null,
+  now: number,
+  windowMs: number,
+): number | null {
   if (size === 0 || oldestAt === null) return null
   if (size >= FLUSH_MAX_ROWS) return now
   return Math.max(now, oldestAt + windowMs)

@@ -60,7 +60,6 @@ import { LocalStore, type PendingEvent } from './local-store'
 import {
   aggregate,
   FLUSH_INTERVAL_MS,
-  FLUSH_MAX_ROWS,
   flushDueAt,
   flushOnce,
   flushWindowMs,
