@@ -8,7 +8,8 @@
  *
  * Bounded (about 10 minutes on a quiet 2-core machine): the ingest bench at 3,000 requests a
  * run (1,000 conversions), live latency with 300 events a size (100 at 1,000 subscribers), memory over 10,000 clicks
- * (`node bench/memory.mjs` alone does 100,000). `BENCH_SKIP=reporting` leaves a suite out (the
+ * (`node bench/memory.mjs` alone does 100,000), and D1 statements per 1,000 sparse clicks
+ * (bench/click-flush.mjs, time compressed). `BENCH_SKIP=reporting` leaves a suite out (the
  * reporting bench seeds a million rows first, which takes minutes on a busy machine). Most suites share one `wrangler dev` collector;
  * the Miniflare measurements start their own.
  */
@@ -73,6 +74,8 @@ results.memory = await suite('memory.mjs (Miniflare)', async () => {
     await mf.stop()
   }
 })
+results.click_flush = await suite('click-flush.mjs', async () =>
+  (await import(new URL('click-flush.mjs', here).href)).run())
 results.load_after = load()
 
 // --- the table -------------------------------------------------------------------------------
@@ -170,6 +173,29 @@ if (results.memory?.rows)
     results.memory.flat_target_mib,
     false,
     ' MiB',
+  )
+
+const rep = results.reporting?.results
+if (rep) {
+  const health = rep.healthz?.p95
+  for (const [name, r] of Object.entries(rep)) {
+    if (name === 'healthz') continue
+    row(`reporting (1 M clicks): ${name}, p95`, r.p95, `/healthz p95 ${health} ms`, 50, false, ' ms')
+  }
+  const rowsRead = Math.max(
+    rep['overview: 30 days']?.d1_rows_read ?? 0,
+    rep['overview: year']?.d1_rows_read ?? 0,
+  )
+  row('reporting: D1 rows read per dashboard load (year)', rowsRead, 'one overview request', 20_000, false)
+}
+const cf = results.click_flush
+if (cf?.now)
+  row(
+    'D1 statements per 1,000 clicks, one every 3 s (time ×100)',
+    cf.now.statements_per_1000,
+    `1 s window: ${cf.baseline.statements_per_1000}; stale stats reads ${cf.now.stale_stats_reads}`,
+    50,
+    false,
   )
 
 console.log(

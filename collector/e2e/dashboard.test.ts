@@ -216,10 +216,11 @@ describe('reconnect', () => {
     collector = await launchCollector({ persistTo, port, adminToken })
     // Sent while the page may still be backing off: the snapshot on reconnect must carry it.
     const before = Number(await counter(page, 'conversions'))
-    await collector.api('POST', '/v1/conversions', {
+    const sent = await collector.api('POST', '/v1/conversions', {
       token: seed.keys.secret,
       body: { event_id: `inv_restart_${Date.now()}`, amount: 1_000, currency: 'USD' },
     })
+    expect(sent.status, JSON.stringify(sent.body)).toBe(201)
     await expect
       .poll(() => page.locator('#conn').getAttribute('data-state'), { timeout: 30_000 })
       .toBe('live')

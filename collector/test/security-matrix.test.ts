@@ -225,6 +225,7 @@ async function send(row: Row, c: Cred) {
   return page(path, init)
 }
 
+// About forty requests of setup (60 s allowed): on a busy 2-core machine they took more than 10 s.
 beforeAll(async () => {
   const victim = await createProgram({ name: 'Victim', landing_url: 'https://victim.example/' })
   const other = await createProgram({ name: 'Other', landing_url: 'https://other.example/' })
@@ -301,7 +302,7 @@ beforeAll(async () => {
     'cus_victim',
     endpoint.body.endpoint.secret,
   ]
-})
+}, 60_000)
 
 describe('the authorization matrix', () => {
   it('has a row for every endpoint of the document', () => {
