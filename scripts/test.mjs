@@ -16,8 +16,8 @@ import { ChromiumNotFoundError, findChromium } from './chromium.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const jobs = Math.max(1, Number(process.env.REFLINE_TEST_JOBS) || 3)
-/** The longest a task may run (the slowest, a collector half, takes about 6 minutes on 2 busy cores). */
-const TASK_TIMEOUT_S = Math.max(10, Number(process.env.REFLINE_TEST_TASK_TIMEOUT_S) || 720)
+/** The longest a task may run (the slowest, a collector half, takes up to about 10 minutes on 2 busy cores). */
+const TASK_TIMEOUT_S = Math.max(10, Number(process.env.REFLINE_TEST_TASK_TIMEOUT_S) || 840)
 
 /** Workspace packages with a `test` script, from pnpm-workspace.yaml's `packages:` list. */
 function workspacePackages() {
@@ -76,8 +76,8 @@ const tasks = [
           name: `${dir} ${script}`,
           weight,
           cmd: ['pnpm', '--filter', name, 'run', script],
-          // The workerd halves take about 6 minutes on a busy 2-core machine: 10 means a stall.
-          ...(script.startsWith('test:unit') ? { retryOnStall: true, timeoutS: 600 } : {}),
+          // The workerd halves take 7–10 minutes on a busy 2-core machine: 13 means a stall.
+          ...(script.startsWith('test:unit') ? { retryOnStall: true, timeoutS: 780 } : {}),
         }))
       : [{ name: `${dir} test`, weight: WEIGHT[dir] ?? 30, cmd: ['pnpm', '--filter', name, 'run', 'test'] }],
   ),
