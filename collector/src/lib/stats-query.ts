@@ -102,8 +102,10 @@ function part(table: string, key: string, range: [string, string], extra: string
 
 /**
  * A part summed by its key (`k`, the series' hour or day) or by affiliate, and currency. Each part
- * is summed on its own and the sums are added up in code: a `GROUP BY` over a `UNION ALL` makes
- * SQLite write the union to a temporary table and read it again, and D1 bills both reads.
+ * is summed on its own and the sums are added up in code. D1 counts a row again when a `GROUP BY`
+ * has to sort it (measured: 1,000 rows grouped in key order read 1,000, out of key order 2,000),
+ * and a `GROUP BY` over a `UNION ALL` sorts every row of the union; on its own, a part read in its
+ * key's order (a range of days, grouped by day) sorts nothing.
  */
 function grouped(pt: Part, by: 'k' | 'affiliate_id'): Part {
   const key = by === 'k' ? 'k AS hour' : 'affiliate_id'
