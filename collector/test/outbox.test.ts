@@ -157,3 +157,19 @@ describe('stats while clicks wait in the hub', () => {
     expect(await d1Clicks(program.id)).toEqual({ rows: sent, counted: sent })
   })
 })
+
+describe('queued click sources', () => {
+  it('count a click whose batch is being sent: it is in neither the queue nor D1 until it lands', async () => {
+    const { keys, program } = await createProgram()
+    const aff = await createAffiliate(keys.secret)
+    const stub = hub(program.id)
+    const click = bigClick(aff.code, 0)
+    await runInDurableObject(stub, async (instance: ProgramHub) => {
+      instance.store.enqueue(outboxRow(click, aff.id))
+      // A flush has taken the row into its batch and is waiting for D1.
+      expect(instance.store.nextBatch(500, 512 * 1024, 'batch_in_flight')?.rows).toHaveLength(1)
+      expect(instance.queuedClickSources('live')).toEqual({ click: true, script: true })
+      expect(instance.queuedClickSources('test')).toEqual({ click: false, script: false })
+    })
+  })
+})

@@ -223,6 +223,14 @@ export class LocalStore {
       .map((r) => JSON.parse(r.row) as unknown)
   }
 
+  /** Every queued row, a batch in flight's included, oldest first. */
+  queuedRows(): unknown[] {
+    return this.sql
+      .exec<{ row: string }>('SELECT row FROM outbox ORDER BY seq')
+      .toArray()
+      .map((r) => JSON.parse(r.row) as unknown)
+  }
+
   /** The time the oldest queued click was recorded, or null when nothing waits. */
   oldestQueuedAt(): number | null {
     const row = this.sql

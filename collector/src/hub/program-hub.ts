@@ -780,9 +780,13 @@ export class ProgramHub extends DurableObject<Env> {
     return this.flushing
   }
 
-  /** Whether clicks of the mode wait here for their batch, and whether one came from the script. */
+  /**
+   * Whether clicks of the mode wait here for their batch, and whether one came from the script.
+   * A batch being sent counts too (it is not in D1 until it lands): presence, unlike a sum, cannot
+   * be counted twice.
+   */
   queuedClickSources(mode: Mode): { click: boolean; script: boolean } {
-    const rows = (this.store.unsentRows() as QueuedClick[]).filter((r) => r.mode === mode)
+    const rows = (this.store.queuedRows() as QueuedClick[]).filter((r) => r.mode === mode)
     return { click: rows.length > 0, script: rows.some((r) => r.source === 'script') }
   }
 
