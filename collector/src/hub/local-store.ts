@@ -215,28 +215,26 @@ export class LocalStore {
     return { batchId, rows: rows.map((r) => JSON.parse(r.row) as unknown), seqs: rows.map((r) => r.seq) }
   }
 
-  /** Queued rows no batch has taken yet (what D1 cannot have), oldest first. */
-  unsentRows(): unknown[] {
+  /**
+   * Queued rows, oldest first: with `unsentOnly`, those no batch has taken yet (what D1 cannot
+   * have); else a batch in flight's too.
+   */
+  queuedRows(unsentOnly = false): unknown[] {
     return this.sql
-      .exec<{ row: string }>('SELECT row FROM outbox WHERE batch IS NULL ORDER BY seq')
+      .exec<{ row: string }>(`SELECT row FROM outbox${unsentOnly ? ' WHERE batch IS NULL' : ''} ORDER BY seq`)
       .toArray()
       .map((r) => JSON.parse(r.row) as unknown)
   }
 
-  /** Every queued row, a batch in flight's included, oldest first. */
-  queuedRows(): unknown[] {
-    return this.sql
-      .exec<{ row: string }>('SELECT row FROM outbox ORDER BY seq')
-      .toArray()
-      .map((r) => JSON.parse(r.row) as unknown)
-  }
-
-  /** The time the oldest queued click was recorded, or null when nothing waits. */
+  /**
+   * The time the oldest queued click was recorded, or null when nothing waits: the first row by
+   * seq (rows are queued as clicks arrive), one seek on every click instead of a scan.
+   */
   oldestQueuedAt(): number | null {
-    const row = this.sql
-      .exec<{ at: number | null }>("SELECT MIN(json_extract(row, '$.at')) AS at FROM outbox")
-      .one()
-    return row.at ?? null
+    const rows = this.sql
+      .exec<{ at: number | null }>("SELECT json_extract(row, '$.at') AS at FROM outbox ORDER BY seq LIMIT 1")
+      .toArray()
+    return rows[0]?.at ?? null
   }
 
   confirmBatch(batchId: string): void {

@@ -806,7 +806,7 @@ export class ProgramHub extends DurableObject<Env> {
     while (this.flushing) await this.flushing.catch(() => undefined)
     this.statsReaders++
     try {
-      const waiting = aggregate(this.store.unsentRows() as QueuedClick[])
+      const waiting = aggregate(this.store.queuedRows(true) as QueuedClick[])
       // With D1_METER=on (the bench), the reads' D1 usage goes back with the answer.
       const usage: D1Usage = { rows_read: 0, rows_written: 0, statements: 0 }
       const db = this.env.D1_METER === 'on' ? meteredD1(this.env.DB, usage) : this.env.DB

@@ -5,6 +5,7 @@
  */
 
 import { findAffiliate, statsAffiliates } from '../affiliates/data'
+import type { RollupRow } from '../hub/outbox'
 import type { Mode, StatsResult, Totals } from '../shared'
 import { emptyTotals } from '../shared'
 import { coverHours, type SignedCover, signedCover } from '../stats/grain-cover'
@@ -171,14 +172,7 @@ export async function resolveStatsQuery(
 }
 
 /** Click counts not yet in D1 (the hub's outbox), per mode × affiliate × sub × UTC hour. */
-export interface WaitingClicks {
-  mode: string
-  affiliate_id: string
-  sub: string
-  hour: string
-  clicks: number
-  unique_clicks: number
-}
+export type WaitingClicks = Omit<RollupRow, 'bot_clicks'>
 
 /**
  * The stats answer from D1's rollups, plus `waiting` clicks (those the hub has not sent yet)
@@ -271,12 +265,11 @@ export async function statsFromD1(
   const unfiltered = !affiliateId && sub === undefined
   const hourTable = unfiltered ? 'rollup_program_hours' : 'rollups'
   const seriesDayTable = unfiltered ? 'rollup_program_days' : dayTable
-  const seriesPart = (table: string, key: string, range: [string, string]): Part => {
-    const pt = part(source(table), key, range, '', [])
-    return unfiltered
-      ? { ...pt, sql: pt.sql.replace('affiliate_id, ', "'' AS affiliate_id, ") }
-      : filtered(pt)
-  }
+  // The program's own grains have no affiliate column; the others take the filters.
+  const seriesSource = (pt: Part): Part =>
+    unfiltered ? { ...pt, sql: pt.sql.replace('affiliate_id, ', "'' AS affiliate_id, ") } : filtered(pt)
+  const seriesPart = (table: string, key: string, range: [string, string]): Part =>
+    seriesSource(part(source(table), key, range, '', []))
   const starts = bucketStarts(fromHour, toHour, interval, tz)
   const plan = interval === 'day' ? seriesPlan(starts, [...cover.days, ...cover.months.map(monthDays)]) : null
   let seriesSql: Part
@@ -297,9 +290,7 @@ export async function statsFromD1(
         sql: `SELECT ${COLUMNS}, hour AS k FROM json_each(?3) AS r CROSS JOIN ${hourTable} ON hour >= r.value->>0 AND hour < r.value->>1 WHERE program_id = ?1 AND mode = ?2`,
         params: [JSON.stringify(hourRanges)],
       }
-      parts.push(
-        unfiltered ? { ...pt, sql: pt.sql.replace('affiliate_id, ', "'' AS affiliate_id, ") } : filtered(pt),
-      )
+      parts.push(seriesSource(pt))
     }
     seriesSql = parts.length
       ? unionAll(parts.map((pt) => grouped(pt, 'k')))
