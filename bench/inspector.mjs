@@ -81,3 +81,42 @@ export async function heapAfterGc(cdp, kick) {
   const { usedSize, totalSize } = await cdp.send('Runtime.getHeapUsage')
   return { used: usedSize / 1024 / 1024, total: totalSize / 1024 / 1024 }
 }
+
+/** Self time per function (name and line), from a CDP Profile, sorted. */
+export function selfTimes(profile) {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]))
+  const ms = new Map()
+  const deltas = profile.timeDeltas
+  for (let i = 0; i < profile.samples.length; i++) {
+    const node = byId.get(profile.samples[i])
+    const f = node.callFrame
+    const key =
+      `${f.functionName || '(anonymous)'} ${f.url ? `${f.url.split('/').pop()}:${f.lineNumber + 1}` : ''}`.trim()
+    ms.set(key, (ms.get(key) ?? 0) + (deltas[i] ?? 0) / 1000)
+  }
+  const total = [...ms.values()].reduce((a, b) => a + b, 0)
+  return { total, top: [...ms.entries()].sort((a, b) => b[1] - a[1]) }
+}
+
+/**
+ * Total time per function (its own and its callees'), from a CDP Profile, sorted: where a
+ * request's time goes when the self times are spread over many small functions.
+ */
+export function totalTimes(profile) {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]))
+  const parent = new Map()
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id)
+  const ms = new Map()
+  for (let i = 0; i < profile.samples.length; i++) {
+    const seen = new Set()
+    for (let id = profile.samples[i]; id !== undefined; id = parent.get(id)) {
+      const f = byId.get(id).callFrame
+      const key =
+        `${f.functionName || '(anonymous)'} ${f.url ? `${f.url.split('/').pop()}:${f.lineNumber + 1}` : ''}`.trim()
+      if (seen.has(key)) continue
+      seen.add(key)
+      ms.set(key, (ms.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000)
+    }
+  }
+  return [...ms.entries()].sort((a, b) => b[1] - a[1])
+}

@@ -12,29 +12,13 @@
  */
 import { readFileSync } from 'node:fs'
 import { freePort } from '../scripts/local-collector.mjs'
-import { connectInspector } from './inspector.mjs'
+import { connectInspector, selfTimes } from './inspector.mjs'
 import { measure, print } from './live-latency.mjs'
 import { startMiniflareCollector } from './miniflare-collector.mjs'
 import { stopOnSignal } from './signals.mjs'
 
 const subscribers = Number(process.argv[2]) || 1000
 const events = Number(process.argv[3]) || 50
-
-/** Self time per function (name and line), from a CDP Profile, sorted. */
-export function selfTimes(profile) {
-  const byId = new Map(profile.nodes.map((n) => [n.id, n]))
-  const ms = new Map()
-  const deltas = profile.timeDeltas
-  for (let i = 0; i < profile.samples.length; i++) {
-    const node = byId.get(profile.samples[i])
-    const f = node.callFrame
-    const key =
-      `${f.functionName || '(anonymous)'} ${f.url ? `${f.url.split('/').pop()}:${f.lineNumber + 1}` : ''}`.trim()
-    ms.set(key, (ms.get(key) ?? 0) + (deltas[i] ?? 0) / 1000)
-  }
-  const total = [...ms.values()].reduce((a, b) => a + b, 0)
-  return { total, top: [...ms.entries()].sort((a, b) => b[1] - a[1]) }
-}
 
 const inspectorPort = await freePort()
 const collector = await startMiniflareCollector({ inspectorPort })

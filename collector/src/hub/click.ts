@@ -4,7 +4,7 @@
  */
 import type { FraudMemory } from '../alerts/fraud-memory'
 import type { AlertInput } from '../alerts/types'
-import { clickFloodAlertKey, fraudThresholds, isClickFlood, paidClickIds } from '../domain/fraud'
+import { clickFloodAlertKey, isClickFlood, paidClickIds } from '../domain/fraud'
 import type { ClickResult } from '../shared'
 import type { LocalStore } from './local-store'
 import { affiliateForRef, type HubProgram } from './program-config'
@@ -79,16 +79,20 @@ export function recordClickInStore(
   const firstClickId = prev ? (prev.first_click_id ?? prev.click_id) : null
 
   // Flooding: beyond the limit, clicks from one IP hash for one affiliate are flagged and not unique.
-  const limits = fraudThresholds(program.settings.fraud).click_flood
-  const earlier = base.affiliate_id
-    ? fraud.clicksFrom(base.affiliate_id, click.ipHash, click.at - limits.window_minutes * 60_000)
-    : 0
+  // The hub's settings hold every threshold already (program-config.ts fills in the defaults).
+  const limits = program.settings.fraud.click_flood
+  const { unique, flood: earlier } = store.earlierClicks(
+    base.affiliate_id,
+    click.ipHash,
+    click.at,
+    click.at - limits.window_minutes * 60_000,
+  )
   const flood = !!base.affiliate_id && isClickFlood(earlier, limits)
   const flags = [
     ...(flood ? ['click_flood'] : []),
     ...(paidClickIds(base.url).length ? ['paid_traffic'] : []),
   ]
-  const isUnique = !flood && store.isUniqueClick(base.affiliate_id, click.ipHash, click.at) ? 1 : 0
+  const isUnique = !flood && unique ? 1 : 0
   const row: OutboxClick = {
     ...base,
     is_unique: isUnique,

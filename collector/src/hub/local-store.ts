@@ -120,17 +120,30 @@ export class LocalStore {
     return this.sql.exec<StoredClick>('SELECT * FROM clicks WHERE click_id = ?', clickId).toArray()[0] ?? null
   }
 
-  /** A click is unique unless the same visitor hash clicked the same affiliate within the hour. */
-  isUniqueClick(affiliateId: string | null, ipHash: string, at: number): boolean {
-    const rows = this.sql
-      .exec(
-        'SELECT 1 FROM clicks WHERE affiliate_id IS ? AND ip_hash = ? AND at > ? LIMIT 1',
+  /**
+   * What the click rules need to know of a visitor's earlier clicks for an affiliate, in one
+   * seek of the (affiliate_id, ip_hash, at) index: whether one came within the hour (a click is
+   * unique unless the same visitor hash clicked the same affiliate within the hour), and how
+   * many since `floodSince` (the click-flood window, counted only for an affiliate).
+   */
+  earlierClicks(
+    affiliateId: string | null,
+    ipHash: string,
+    at: number,
+    floodSince: number,
+  ): { unique: boolean; flood: number } {
+    const since = at - UNIQUE_WINDOW_MS
+    const row = this.sql
+      .exec<{ recent: number; flood: number }>(
+        `SELECT COUNT(*) FILTER (WHERE at > ?1) AS recent, COUNT(*) FILTER (WHERE at > ?2) AS flood
+         FROM clicks WHERE affiliate_id IS ?3 AND ip_hash = ?4 AND at > MIN(?1, ?2)`,
+        since,
+        floodSince,
         affiliateId,
         ipHash,
-        at - UNIQUE_WINDOW_MS,
       )
-      .toArray()
-    return rows.length === 0
+      .one()
+    return { unique: row.recent === 0, flood: affiliateId === null ? 0 : row.flood }
   }
 
   insertClick(click: StoredClick, outboxRow: unknown): void {
@@ -227,14 +240,17 @@ export class LocalStore {
   }
 
   /**
-   * The time the oldest queued click was recorded, or null when nothing waits: the first row by
-   * seq (rows are queued as clicks arrive), one seek on every click instead of a scan.
+   * The outbox's size and the time its oldest click was recorded (null when empty), in one
+   * statement on every click: the first row by seq (rows are queued as clicks arrive) is one seek.
    */
-  oldestQueuedAt(): number | null {
-    const rows = this.sql
-      .exec<{ at: number | null }>("SELECT json_extract(row, '$.at') AS at FROM outbox ORDER BY seq LIMIT 1")
-      .toArray()
-    return rows[0]?.at ?? null
+  outboxState(): { size: number; oldestAt: number | null } {
+    const row = this.sql
+      .exec<{ size: number; at: number | null }>(
+        `SELECT COUNT(*) AS size,
+           (SELECT json_extract(row, '$.at') FROM outbox ORDER BY seq LIMIT 1) AS at FROM outbox`,
+      )
+      .one()
+    return { size: row.size, oldestAt: row.at ?? null }
   }
 
   confirmBatch(batchId: string): void {

@@ -735,9 +735,10 @@ export class ProgramHub extends DurableObject<Env> {
 
   /** When the queued clicks are due at D1 (see hub/outbox.ts, flushDueAt), or null. */
   private flushDue(now = Date.now()): number | null {
+    const { size, oldestAt } = this.store.outboxState()
     return flushDueAt(
-      this.store.outboxSize(),
-      this.store.oldestQueuedAt(),
+      size,
+      oldestAt,
       now,
       flushWindowMs(this.env.CLICK_FLUSH_SECONDS),
     )
@@ -747,14 +748,29 @@ export class ProgramHub extends DurableObject<Env> {
   private async scheduleFlush(): Promise<void> {
     const due = this.flushDue()
     if (due === null) return
-    const alarm = await this.ctx.storage.getAlarm()
-    if (alarm === null || alarm > due) await this.ctx.storage.setAlarm(due)
+    const alarm = await this.currentAlarm()
+    if (alarm === null || alarm > due) await this.setAlarm(due)
   }
 
   private async ensureAlarm(): Promise<void> {
-    if ((await this.ctx.storage.getAlarm()) === null) {
-      await this.ctx.storage.setAlarm(Date.now() + 5 * FLUSH_INTERVAL_MS)
-    }
+    if ((await this.currentAlarm()) === null) await this.setAlarm(Date.now() + 5 * FLUSH_INTERVAL_MS)
+  }
+
+  /**
+   * The alarm's time as this hub last set or read it; undefined until first asked. Only this
+   * class sets the alarm, and a fired alarm is spent (alarm() clears it first), so after the
+   * first read every click can tell whether the alarm must move without asking storage.
+   */
+  private alarmAt: number | null | undefined
+
+  private async currentAlarm(): Promise<number | null> {
+    if (this.alarmAt === undefined) this.alarmAt = await this.ctx.storage.getAlarm()
+    return this.alarmAt
+  }
+
+  private async setAlarm(at: number): Promise<void> {
+    await this.ctx.storage.setAlarm(at)
+    this.alarmAt = at
   }
 
   /**
@@ -819,6 +835,7 @@ export class ProgramHub extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
+    this.alarmAt = null
     let gapCheckAt: number | null = null
     try {
       if (this.store.pendingEvents().length) await this.serial(() => this.resolvePending())
@@ -827,7 +844,7 @@ export class ProgramHub extends DurableObject<Env> {
       gapCheckAt = await this.checkTrackingGap()
     } catch (err) {
       console.error('ProgramHub alarm failed', this.ctx.id.toString(), err)
-      await this.ctx.storage.setAlarm(Date.now() + 5 * FLUSH_INTERVAL_MS)
+      await this.setAlarm(Date.now() + 5 * FLUSH_INTERVAL_MS)
       return
     }
     // Next: the rest of a flood a second from now, else the queued clicks' due time, or the gap check.
@@ -835,7 +852,7 @@ export class ProgramHub extends DurableObject<Env> {
     const due = this.flushDue(now)
     const flushAt = due === null ? null : due <= now ? now + FLUSH_INTERVAL_MS : due
     const next = [flushAt, gapCheckAt].filter((t): t is number => t !== null)
-    if (next.length) await this.ctx.storage.setAlarm(Math.min(...next))
+    if (next.length) await this.setAlarm(Math.min(...next))
   }
 
   /**

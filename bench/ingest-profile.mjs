@@ -1,0 +1,99 @@
+/**
+ * Where ingestion spends the collector's time: the collector under Miniflare (no dev proxy), a
+ * V8 CPU profile of its isolate over CLICKS clicks (default 2,000) and then CONVERSIONS
+ * conversions (default 500) at 20 clients, and the functions with the most self and total time.
+ *
+ * Run: `node bench/ingest-profile.mjs [clicks|conversions|both] [count]`.
+ */
+import { readFileSync } from 'node:fs'
+import { performance } from 'node:perf_hooks'
+import autocannon from 'autocannon'
+import { freePort } from '../scripts/local-collector.mjs'
+import { connectInspector, selfTimes, totalTimes } from './inspector.mjs'
+import { startMiniflareCollector } from './miniflare-collector.mjs'
+import { stopOnSignal } from './signals.mjs'
+
+const which = process.argv[2] ?? 'both'
+const count = Number(process.argv[3]) || 0
+const UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36'
+
+const inspectorPort = await freePort()
+const collector = await startMiniflareCollector({ inspectorPort })
+stopOnSignal(collector)
+
+function clicks(keys, code, amount, tag) {
+  let n = 0
+  return autocannon({
+    url: `${collector.url}/v1/clicks`,
+    method: 'POST',
+    connections: 20,
+    amount,
+    headers: { 'content-type': 'text/plain', 'user-agent': UA },
+    requests: [
+      {
+        setupRequest: (req) => {
+          const i = ++n
+          return {
+            ...req,
+            headers: { ...req.headers, 'cf-connecting-ip': `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}` },
+            body: JSON.stringify({ key: keys.publishable, ref: code, url: 'https://saas.example/?ref=x', click_id: `b${tag}_${String(i).padStart(12, '0')}` }),
+          }
+        },
+      },
+    ],
+  })
+}
+
+function conversions(keys, code, amount, tag) {
+  let m = 0
+  return autocannon({
+    url: `${collector.url}/v1/conversions`,
+    method: 'POST',
+    connections: 20,
+    amount,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${keys.secret}` },
+    requests: [{ setupRequest: (req) => ({ ...req, body: JSON.stringify({ event_id: `inv_${tag}_${++m}`, ref: code, amount: 4900, currency: 'USD' }) }) }],
+  })
+}
+
+try {
+  const cdp = await connectInspector(inspectorPort)
+  const kick = () => fetch(`${collector.url}/healthz`).then((r) => r.arrayBuffer())
+  const withKick = async (p) => {
+    let done = false
+    p.finally(() => {
+      done = true
+    })
+    while (!done) await Promise.race([p, kick().then(() => new Promise((r) => setTimeout(r, 50)))])
+    return p
+  }
+  const { keys } = await collector.createProgram({ name: 'Profile' })
+  const aff = await collector.api('POST', '/v1/affiliates', { token: keys.secret, body: { name: 'P', email: 'p@example.com', code: 'prof' } })
+  const code = aff.body.affiliate.code
+  await clicks(keys, code, 300, 'w')
+  await conversions(keys, code, 100, 'w')
+  await withKick(cdp.send('Profiler.enable'))
+  await withKick(cdp.send('Profiler.setSamplingInterval', { interval: 200 }))
+  const lines = readFileSync(collector.script, 'utf8').split('\n')
+  const show = (fn) => {
+    const line = /index\.js:(\d+)$/.exec(fn)?.[1]
+    return line ? `  — ${lines[Number(line) - 1].trim().slice(0, 80)}` : ''
+  }
+  for (const kind of which === 'both' ? ['clicks', 'conversions'] : [which]) {
+    const n = count || (kind === 'clicks' ? 2000 : 500)
+    await withKick(cdp.send('Profiler.start'))
+    const t0 = performance.now()
+    const r = await (kind === 'clicks' ? clicks : conversions)(keys, code, n, kind)
+    const s = (performance.now() - t0) / 1000
+    const { profile } = await withKick(cdp.send('Profiler.stop'))
+    const { total, top } = selfTimes(profile)
+    console.log(`\n${kind}: ${r['2xx']}/${r.requests.total} 2xx in ${s.toFixed(2)} s (${(r.requests.total / s).toFixed(0)}/s); ${total.toFixed(0)} ms sampled = ${(total / n).toFixed(2)} ms each`)
+    console.log('self time:')
+    for (const [fn, ms] of top.slice(0, 25)) console.log(`  ${ms.toFixed(1).padStart(8)} ms ${((100 * ms) / total).toFixed(1).padStart(5)} %  ${fn}${show(fn)}`)
+    console.log('total time:')
+    for (const [fn, ms] of totalTimes(profile).slice(0, 40)) console.log(`  ${ms.toFixed(1).padStart(8)} ms ${((100 * ms) / total).toFixed(1).padStart(5)} %  ${fn}${show(fn)}`)
+  }
+  cdp.close()
+} finally {
+  await collector.stop()
+}
