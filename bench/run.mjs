@@ -7,7 +7,8 @@
  * a missed performance target is reported, not failed.
  *
  * Bounded (about 10 minutes on a quiet 2-core machine): the ingest bench at 3,000 requests a
- * run (1,000 conversions), live latency with 300 events a size (100 at 1,000 subscribers), memory over 10,000 clicks
+ * run (1,000 conversions), live latency with 300 events a size (100 at 1,000 subscribers), the
+ * dashboard's click counter in Chromium over 200 clicks, memory over 10,000 clicks
  * (`node bench/memory.mjs` alone does 100,000), and D1 statements per 1,000 sparse clicks
  * (bench/click-flush.mjs, time compressed). `BENCH_SKIP=reporting` leaves a suite out (the
  * reporting bench seeds a million rows first, which takes minutes on a busy machine). Most suites share one `wrangler dev` collector;
@@ -25,6 +26,7 @@ process.env.BENCH_REQUESTS ??= '3000'
 process.env.BENCH_CONVERSIONS ??= '1000'
 const MEMORY_CLICKS = Number(process.env.BENCH_MEMORY_CLICKS ?? 10_000)
 const LIVE_EVENTS = Number(process.env.BENCH_LIVE_EVENTS ?? 300)
+const DASHBOARD_CLICKS = Number(process.env.BENCH_DASHBOARD_CLICKS ?? 200)
 
 /** `BENCH_SKIP=reporting,memory` leaves suites out (by file name without .mjs). */
 const skip = new Set((process.env.BENCH_SKIP ?? '').split(',').filter(Boolean))
@@ -53,6 +55,8 @@ try {
   results.script_size = await suite('script-size.mjs', async () => (await mod('script-size.mjs')).run())
   results.live = await suite('live-latency.mjs', async () =>
     (await mod('live-latency.mjs')).run({ collector, events: LIVE_EVENTS }))
+  results.dashboard = await suite('dashboard-latency.mjs', async () =>
+    (await mod('dashboard-latency.mjs')).run({ collector, clicks: DASHBOARD_CLICKS }))
   results.page_weight = await suite('page-weight.mjs', async () =>
     (await mod('page-weight.mjs')).run({ collector }))
   results.reporting = await suite('reporting.mjs', async () =>
@@ -152,6 +156,26 @@ for (const r of live)
     false,
     ' ms',
   )
+const dash = results.dashboard
+if (dash && !dash.skipped) {
+  // Baseline: the same clicks' HTTP answer, and their socket message reaching the page, so the
+  // row shows how much of the figure is the collector's path and how much the page's.
+  row(
+    `dashboard: click sent → counter shows it, p99 (${dash.clicks ?? 0} clicks, Chromium)`,
+    dash.p99,
+    `HTTP answer p99 ${dash.answer_p99} ms; socket message in the page p99 ${dash.message?.p99} ms`,
+    dash.target_p99_ms ?? 100,
+    false,
+    ' ms',
+  )
+  row(
+    'dashboard: clicks not shown within 5 s',
+    dash.misses,
+    `${dash.clicks ?? 0} clicks, ${dash.refused ?? 0} refused`,
+    0,
+    false,
+  )
+}
 if (results.script_size?.gzip !== undefined)
   row('r.js gzip -9', results.script_size.gzip, `${results.script_size.raw} B raw`, 1000, false, ' B')
 if (results.page_weight?.total !== undefined) {
