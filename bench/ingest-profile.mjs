@@ -35,8 +35,16 @@ function clicks(keys, code, amount, tag) {
           const i = ++n
           return {
             ...req,
-            headers: { ...req.headers, 'cf-connecting-ip': `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}` },
-            body: JSON.stringify({ key: keys.publishable, ref: code, url: 'https://saas.example/?ref=x', click_id: `b${tag}_${String(i).padStart(12, '0')}` }),
+            headers: {
+              ...req.headers,
+              'cf-connecting-ip': `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
+            },
+            body: JSON.stringify({
+              key: keys.publishable,
+              ref: code,
+              url: 'https://saas.example/?ref=x',
+              click_id: `b${tag}_${String(i).padStart(12, '0')}`,
+            }),
           }
         },
       },
@@ -52,7 +60,14 @@ function conversions(keys, code, amount, tag) {
     connections: 20,
     amount,
     headers: { 'content-type': 'application/json', authorization: `Bearer ${keys.secret}` },
-    requests: [{ setupRequest: (req) => ({ ...req, body: JSON.stringify({ event_id: `inv_${tag}_${++m}`, ref: code, amount: 4900, currency: 'USD' }) }) }],
+    requests: [
+      {
+        setupRequest: (req) => ({
+          ...req,
+          body: JSON.stringify({ event_id: `inv_${tag}_${++m}`, ref: code, amount: 4900, currency: 'USD' }),
+        }),
+      },
+    ],
   })
 }
 
@@ -68,7 +83,10 @@ try {
     return p
   }
   const { keys } = await collector.createProgram({ name: 'Profile' })
-  const aff = await collector.api('POST', '/v1/affiliates', { token: keys.secret, body: { name: 'P', email: 'p@example.com', code: 'prof' } })
+  const aff = await collector.api('POST', '/v1/affiliates', {
+    token: keys.secret,
+    body: { name: 'P', email: 'p@example.com', code: 'prof' },
+  })
   const code = aff.body.affiliate.code
   await clicks(keys, code, 300, 'w')
   await conversions(keys, code, 100, 'w')
@@ -87,11 +105,19 @@ try {
     const s = (performance.now() - t0) / 1000
     const { profile } = await withKick(cdp.send('Profiler.stop'))
     const { total, top } = selfTimes(profile)
-    console.log(`\n${kind}: ${r['2xx']}/${r.requests.total} 2xx in ${s.toFixed(2)} s (${(r.requests.total / s).toFixed(0)}/s); ${total.toFixed(0)} ms sampled = ${(total / n).toFixed(2)} ms each`)
+    console.log(
+      `\n${kind}: ${r['2xx']}/${r.requests.total} 2xx in ${s.toFixed(2)} s (${(r.requests.total / s).toFixed(0)}/s); ${total.toFixed(0)} ms sampled = ${(total / n).toFixed(2)} ms each`,
+    )
     console.log('self time:')
-    for (const [fn, ms] of top.slice(0, 25)) console.log(`  ${ms.toFixed(1).padStart(8)} ms ${((100 * ms) / total).toFixed(1).padStart(5)} %  ${fn}${show(fn)}`)
+    for (const [fn, ms] of top.slice(0, 25))
+      console.log(
+        `  ${ms.toFixed(1).padStart(8)} ms ${((100 * ms) / total).toFixed(1).padStart(5)} %  ${fn}${show(fn)}`,
+      )
     console.log('total time:')
-    for (const [fn, ms] of totalTimes(profile).slice(0, 40)) console.log(`  ${ms.toFixed(1).padStart(8)} ms ${((100 * ms) / total).toFixed(1).padStart(5)} %  ${fn}${show(fn)}`)
+    for (const [fn, ms] of totalTimes(profile).slice(0, 40))
+      console.log(
+        `  ${ms.toFixed(1).padStart(8)} ms ${((100 * ms) / total).toFixed(1).padStart(5)} %  ${fn}${show(fn)}`,
+      )
   }
   cdp.close()
 } finally {

@@ -736,12 +736,7 @@ export class ProgramHub extends DurableObject<Env> {
   /** When the queued clicks are due at D1 (see hub/outbox.ts, flushDueAt), or null. */
   private flushDue(now = Date.now()): number | null {
     const { size, oldestAt } = this.store.outboxState()
-    return flushDueAt(
-      size,
-      oldestAt,
-      now,
-      flushWindowMs(this.env.CLICK_FLUSH_SECONDS),
-    )
+    return flushDueAt(size, oldestAt, now, flushWindowMs(this.env.CLICK_FLUSH_SECONDS))
   }
 
   /** Clicks reach D1 only from the alarm: when the oldest has waited the flush window, or at once when 500 are waiting. */
