@@ -193,6 +193,30 @@ export function collectorClient({ url, adminToken, persistTo }) {
 /**
  * @param {{ port?: number, persistTo?: string, adminToken?: string, vars?: Record<string,string>, log?: boolean, signal?: AbortSignal }} [options]
  */
+/** Stops (SIGKILL) each collector this process started and has not stopped yet. */
+const liveGroups = new Set()
+let signalsHooked = false
+
+/**
+ * A process killed by a signal never emits 'exit', so without this every collector it started
+ * lives on in its own process group: a test runner that stops a stalled worker with SIGTERM, or
+ * a `timeout`, left collectors holding a core for the rest of the session. The collectors are
+ * stopped and the signal raised again, so the process still ends as the signal says, unless
+ * someone else listens for it too (bench/signals.mjs stops its collector itself and exits).
+ */
+function stopGroupsOnSignal() {
+  if (signalsHooked) return
+  signalsHooked = true
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP']) {
+    const handler = () => {
+      for (const stop of liveGroups) stop()
+      liveGroups.clear()
+      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal)
+    }
+    process.once(signal, handler)
+  }
+}
+
 export async function startCollector(options = {}) {
   const ownDir = !options.persistTo
   const persistTo = options.persistTo ?? mkdtempSync(join(tmpdir(), 'refline-d1-'))
@@ -232,12 +256,16 @@ export async function startCollector(options = {}) {
       process.kill(-child.pid, signal)
     } catch {}
   }
-  // If this process ends without stop() (a crash, process.exit), the collector goes with it.
+  // If this process ends without stop() (a crash, process.exit, a signal), the collector goes
+  // with it.
   const onExit = () => signalGroup('SIGKILL')
   process.once('exit', onExit)
+  liveGroups.add(onExit)
+  stopGroupsOnSignal()
   const exited = new Promise((resolve) =>
     child.once('exit', (code, signal) => {
       process.removeListener('exit', onExit)
+      liveGroups.delete(onExit)
       resolve({ code, signal })
     }),
   )
