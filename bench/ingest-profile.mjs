@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs'
 import { performance } from 'node:perf_hooks'
 import autocannon from 'autocannon'
 import { freePort } from '../scripts/local-collector.mjs'
-import { connectInspector, selfTimes, totalTimes } from './inspector.mjs'
+import { callersOf, connectInspector, selfTimes, totalTimes } from './inspector.mjs'
 import { startMiniflareCollector } from './miniflare-collector.mjs'
 import { stopOnSignal } from './signals.mjs'
 
@@ -112,6 +112,11 @@ try {
     for (const [fn, ms] of top.slice(0, 25))
       console.log(
         `  ${ms.toFixed(1).padStart(8)} ms ${((100 * ms) / total).toFixed(1).padStart(5)} %  ${fn}${show(fn)}`,
+      )
+    console.log("SQLite's exec, by caller:")
+    for (const [fn, ms] of callersOf(profile, 'exec').slice(0, 15))
+      console.log(
+        `  ${ms.toFixed(1).padStart(8)} ms ${((1000 * ms) / n).toFixed(0).padStart(5)} µs each  ${fn}${show(fn)}`,
       )
     console.log('total time:')
     for (const [fn, ms] of totalTimes(profile).slice(0, 40))

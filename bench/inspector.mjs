@@ -120,3 +120,24 @@ export function totalTimes(profile) {
   }
   return [...ms.entries()].sort((a, b) => b[1] - a[1])
 }
+
+/**
+ * Where the time of one native function (e.g. SQLite's `exec`) comes from: its self time split
+ * by the JavaScript function that called it, sorted.
+ */
+export function callersOf(profile, name) {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]))
+  const parent = new Map()
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id)
+  const ms = new Map()
+  for (let i = 0; i < profile.samples.length; i++) {
+    const id = profile.samples[i]
+    if (byId.get(id).callFrame.functionName !== name) continue
+    const f = byId.get(parent.get(id))?.callFrame
+    const key = f
+      ? `${f.functionName || '(anonymous)'} ${f.url ? `${f.url.split('/').pop()}:${f.lineNumber + 1}` : ''}`.trim()
+      : '?'
+    ms.set(key, (ms.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000)
+  }
+  return [...ms.entries()].sort((a, b) => b[1] - a[1])
+}
