@@ -15,9 +15,18 @@ export function newId(prefix: string): string {
   return `${prefix}_${randomToken(16)}`
 }
 
+const encoder = new TextEncoder()
+/** Two hex digits per byte value: every API call hashes its key, body and emails. */
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'))
+
+function toHex(bytes: Uint8Array): string {
+  let out = ''
+  for (let i = 0; i < bytes.length; i++) out += HEX[bytes[i] as number]
+  return out
+}
+
 export async function sha256Hex(input: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(input))
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('')
+  return toHex(new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(input))))
 }
 
 /** Deterministic JSON (sorted keys) so the same body always hashes the same for idempotency. */
