@@ -3,7 +3,8 @@
  * They are planned with the change itself and join the same hub batch, so the history and the
  * commission can never disagree; nothing writes history on its own.
  */
-import { qb, toStmt } from '../db/builder'
+import { sql } from 'drizzle-orm'
+import { prepared, qb } from '../db/builder'
 import { commissionEvents } from '../db/schema'
 import type { Stmt } from '../hub/types'
 import { newId } from '../lib/crypto'
@@ -28,23 +29,40 @@ export interface CommissionChange {
   seq?: number
 }
 
+const p = sql.placeholder
+
+const historyInsert = prepared(() =>
+  qb.insert(commissionEvents).values({
+    id: p('id'),
+    programId: p('programId'),
+    mode: p('mode'),
+    commissionId: p('commissionId'),
+    type: p('type'),
+    status: p('status'),
+    amount: p('amount'),
+    reason: p('reason'),
+    actor: p('actor'),
+    refId: p('refId'),
+    seq: p('seq'),
+    at: p('at'),
+  }),
+)
+
 export function historyStmt(c: CommissionChange): Stmt {
-  return toStmt(
-    qb.insert(commissionEvents).values({
-      id: newId('che'),
-      programId: c.programId,
-      mode: c.mode,
-      commissionId: c.commissionId,
-      type: c.type,
-      status: c.status,
-      amount: c.amount,
-      reason: c.reason ?? null,
-      actor: c.actor,
-      refId: c.refId ?? null,
-      seq: c.seq ?? 0,
-      at: new Date(c.at).toISOString(),
-    }),
-  )
+  return historyInsert({
+    id: newId('che'),
+    programId: c.programId,
+    mode: c.mode,
+    commissionId: c.commissionId,
+    type: c.type,
+    status: c.status,
+    amount: c.amount,
+    reason: c.reason ?? null,
+    actor: c.actor,
+    refId: c.refId ?? null,
+    seq: c.seq ?? 0,
+    at: new Date(c.at).toISOString(),
+  })
 }
 
 /** Ids per statement: D1 binds at most 100 parameters. */

@@ -30,6 +30,9 @@ export function prepared<V extends Record<string, SqlValue>>(
   let query: { sql: string; params: unknown[] } | undefined
   return (values) => {
     query ??= build().toSQL()
+    // drizzle leaves out a column given `undefined` (its default applies); a placeholder would
+    // bind nothing instead, so a missing value is an error here rather than a wrong row.
+    for (const k in values) if (values[k] === undefined) throw new Error(`No value for ${k}`)
     return { sql: query.sql, params: fillPlaceholders(query.params, values) as SqlValue[] }
   }
 }

@@ -3,11 +3,13 @@
  * apply at the conversion's time, recorded with it), record its `created` history, and count
  * the revenue.
  */
+
+import { sql } from 'drizzle-orm'
 import { checkConversion } from '../alerts/fraud-check'
 import type { FraudMemory } from '../alerts/fraud-memory'
 import { alertParts } from '../alerts/plan'
 import { historyStmt } from '../commissions/history'
-import { qb, toStmt } from '../db/builder'
+import { prepared, qb } from '../db/builder'
 import { commissions, conversions } from '../db/schema'
 import { mergeCustomer } from '../domain/attribution'
 import { computeCommission } from '../domain/commissions'
@@ -19,6 +21,48 @@ import type { LocalStore } from './local-store'
 import { commissionPlan, type HubProgram } from './program-config'
 import { resolveAttribution } from './resolve-attribution'
 import type { EventContext, EventPlan, HubEvent } from './types'
+
+const p = sql.placeholder
+
+/** Built once and filled per conversion (db/builder.ts, prepared). */
+const conversionInsert = prepared(() =>
+  qb.insert(conversions).values({
+    id: p('id'),
+    programId: p('programId'),
+    mode: p('mode'),
+    eventId: p('eventId'),
+    customerId: p('customerId'),
+    affiliateId: p('affiliateId'),
+    clickId: p('clickId'),
+    sub: p('sub'),
+    amount: p('amount'),
+    currency: p('currency'),
+    metadata: p('metadata'),
+    occurredAt: p('occurredAt'),
+    createdAt: p('createdAt'),
+  }),
+)
+
+const commissionInsert = prepared(() =>
+  qb.insert(commissions).values({
+    id: p('id'),
+    programId: p('programId'),
+    mode: p('mode'),
+    affiliateId: p('affiliateId'),
+    conversionId: p('conversionId'),
+    kind: p('kind'),
+    amount: p('amount'),
+    originalAmount: p('originalAmount'),
+    bonus: p('bonus'),
+    currency: p('currency'),
+    status: p('status'),
+    reason: p('reason'),
+    dueAt: p('dueAt'),
+    rule: p('rule'),
+    createdAt: p('createdAt'),
+    updatedAt: p('updatedAt'),
+  }),
+)
 
 export function planConversion(
   store: LocalStore,
@@ -86,23 +130,21 @@ export function planConversion(
   }
   const key = { programId: ctx.programId, mode: ctx.mode, affiliateId: affiliate?.id ?? null, sub, at }
   const statements = [
-    toStmt(
-      qb.insert(conversions).values({
-        id,
-        programId: ctx.programId,
-        mode: ctx.mode,
-        eventId: input.event_id,
-        customerId: input.customer_id ?? null,
-        affiliateId: affiliate?.id ?? null,
-        clickId: customer?.click_id ?? result.clickId,
-        sub,
-        amount: input.amount,
-        currency: input.currency,
-        metadata: input.metadata ? JSON.stringify(input.metadata) : null,
-        occurredAt: iso,
-        createdAt: nowIso,
-      }),
-    ),
+    conversionInsert({
+      id,
+      programId: ctx.programId,
+      mode: ctx.mode,
+      eventId: input.event_id,
+      customerId: input.customer_id ?? null,
+      affiliateId: affiliate?.id ?? null,
+      clickId: customer?.click_id ?? result.clickId,
+      sub,
+      amount: input.amount,
+      currency: input.currency,
+      metadata: input.metadata ? JSON.stringify(input.metadata) : null,
+      occurredAt: iso,
+      createdAt: nowIso,
+    }),
     rollupStatement({ ...key, currency: input.currency }, { conversions: 1, revenue: input.amount }),
   ]
   if (input.customer_id) {
@@ -121,26 +163,24 @@ export function planConversion(
   }
   if (decision && commissionId && affiliate) {
     statements.push(
-      toStmt(
-        qb.insert(commissions).values({
-          id: commissionId,
-          programId: ctx.programId,
-          mode: ctx.mode,
-          affiliateId: affiliate.id,
-          conversionId: id,
-          kind: 'conversion',
-          amount: decision.amount,
-          originalAmount: decision.amount,
-          bonus: decision.bonus,
-          currency: decision.currency,
-          status: decision.status,
-          reason: holdReason,
-          dueAt: new Date(decision.dueAt).toISOString(),
-          rule: JSON.stringify(decision.rule),
-          createdAt: nowIso,
-          updatedAt: nowIso,
-        }),
-      ),
+      commissionInsert({
+        id: commissionId,
+        programId: ctx.programId,
+        mode: ctx.mode,
+        affiliateId: affiliate.id,
+        conversionId: id,
+        kind: 'conversion',
+        amount: decision.amount,
+        originalAmount: decision.amount,
+        bonus: decision.bonus,
+        currency: decision.currency,
+        status: decision.status,
+        reason: holdReason,
+        dueAt: new Date(decision.dueAt).toISOString(),
+        rule: JSON.stringify(decision.rule),
+        createdAt: nowIso,
+        updatedAt: nowIso,
+      }),
       historyStmt({
         programId: ctx.programId,
         mode: ctx.mode,
