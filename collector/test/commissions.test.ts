@@ -51,6 +51,31 @@ describe('commissions', () => {
     expect((await call('GET', '/v1/commissions')).status).toBe(401)
   })
 
+  it('refuses an affiliate filter that names no affiliate the key may see, naming the field', async () => {
+    const { keys, jane } = await setup()
+    const other = await createProgram()
+    const stranger = await createAffiliate(other.keys.secret, { name: 'Stranger' })
+    const tess = await createAffiliate(keys.test_secret, { name: 'Tess' })
+    // Unknown, another program's (by id and by code), and a test affiliate asked for with a live key.
+    for (const affiliate of ['nobody', 'aff_nope', stranger.id, stranger.code, tess.id]) {
+      for (const format of ['', '&format=csv']) {
+        const res = await call('GET', `/v1/commissions?affiliate=${affiliate}${format}`, {
+          token: keys.secret,
+        })
+        expect(res.status, `${affiliate}${format}`).toBe(400)
+        expect(res.body.error).toEqual({
+          code: 'invalid_request',
+          message: 'No affiliate with that id or code',
+          field: 'affiliate',
+        })
+      }
+    }
+    // A test key may name a live affiliate (test events may credit one); a code matches in any case.
+    expect(await list(keys.test_secret, `?affiliate=${jane.id}`)).toEqual([])
+    expect(await list(keys.test_secret, `?affiliate=${tess.code}`)).toEqual([])
+    expect(await list(keys.secret, `?affiliate=${jane.code.toUpperCase()}`)).toHaveLength(2)
+  })
+
   it('approves a pending commission without changing the totals', async () => {
     const { keys } = await setup()
     const [first] = await list(keys.secret)

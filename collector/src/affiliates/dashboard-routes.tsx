@@ -96,7 +96,7 @@ async function render(
       { affiliateId: row.id, from: Date.parse(range.from), to: Date.parse(`${range.to}T23:59:59.999Z`) },
       50,
     ),
-    listCommissions(db, program.id, mode, { affiliate: row.id, limit: '50' }),
+    listCommissions(db, program.id, mode, { affiliate: row.id, limit: '50' }, {}),
     affiliatePayouts(db, scope),
     promoCodesByAffiliate(db, program.id, [row.id]),
   ])

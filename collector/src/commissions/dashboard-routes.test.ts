@@ -76,6 +76,7 @@ describe('the commissions page', () => {
     const { program, keys } = await createProgram()
     const jane = await createAffiliate(keys.secret, { name: 'Jane' })
     const omar = await createAffiliate(keys.secret, { name: 'Omar' })
+    const other = await createAffiliate((await createProgram()).keys.secret, { name: 'Elsewhere' })
     const j1 = await convert(keys.secret, 'inv_p1', jane.code)
     const o1 = await convert(keys.secret, 'inv_p2', omar.code)
     const t1 = await convert(keys.test_secret, 'inv_p3', jane.code)
@@ -98,11 +99,19 @@ describe('the commissions page', () => {
       ['status=maybe', 'status'],
       ['from=soon', 'from'],
       ['from=2026-03-02&to=2026-03-01', 'from'],
+      ['affiliate=nobody', 'affiliate'],
+      [`affiliate=${other.id}`, 'affiliate'],
     ]) {
       const res = await review(session, `${base}&${q}`)
       expect(res.status, q).toBe(400)
       expect(res.body.error.field).toBe(field)
     }
+    // The overview's short list takes the same filter.
+    const short = await fetchPage(`/dashboard/api/commissions?${base}&affiliate=nobody`, {
+      headers: { cookie: session.cookie },
+    })
+    expect(short.status).toBe(400)
+    expect(JSON.parse(short.text).error.field).toBe('affiliate')
     const both = await review(session, `program=${program.id}&mode=both`)
     expect(both.status).toBe(400)
     expect(both.body.error.field).toBe('mode')

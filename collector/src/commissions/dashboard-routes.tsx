@@ -71,13 +71,19 @@ commissionDashboardRoutes.get(API, async (c) => {
   const { programId, mode } = await scope(c)
   const q = c.req.query()
   const [commissions, due] = await Promise.all([
-    listCommissions(c.env.DB, programId, mode, {
-      status: q.status || undefined,
-      affiliate: q.affiliate || undefined,
-      from: q.from || undefined,
-      to: q.to || undefined,
-      limit: String(REVIEW_LIMIT),
-    }),
+    listCommissions(
+      c.env.DB,
+      programId,
+      mode,
+      {
+        status: q.status || undefined,
+        affiliate: q.affiliate || undefined,
+        from: q.from || undefined,
+        to: q.to || undefined,
+        limit: String(REVIEW_LIMIT),
+      },
+      {}, // the session sees every affiliate
+    ),
     countDue(c.env.DB, programId, mode, Date.now()),
   ])
   return c.json({ commissions, limit: REVIEW_LIMIT, due })

@@ -3,7 +3,7 @@
  * one commission with its history, and the pending commissions a bulk approval may take.
  * Reads only: every change is planned by the program's hub (hub/commission-status.ts and friends).
  */
-import { and, asc, desc, eq, gte, inArray, isNull, lte, or, sql } from 'drizzle-orm'
+import { and, asc, desc, eq, gte, inArray, isNull, lte, sql } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/d1'
 import { affiliates, commissionEvents, commissions, conversions } from '../db/schema'
 import { ApiError } from '../lib/errors'
@@ -114,8 +114,8 @@ function baseQuery(db: D1Database) {
 /** Validated filters of `GET /v1/commissions` (see routes/commissions.ts). */
 export interface CommissionQuery {
   statuses?: CommissionStatus[]
-  /** An affiliate id or code. */
-  affiliate?: string
+  /** A resolved affiliate id (see affiliates/filter.ts). */
+  affiliateId?: string
   /** Created at or after / at or before (ms). */
   from?: number | null
   to?: number | null
@@ -130,8 +130,7 @@ export async function listCommissionRows(
 ): Promise<CommissionRow[]> {
   const where = [eq(commissions.programId, programId), eq(commissions.mode, mode)]
   if (q.statuses?.length) where.push(inArray(commissions.status, q.statuses))
-  if (q.affiliate)
-    where.push(or(eq(affiliates.id, q.affiliate), eq(affiliates.code, q.affiliate.toLowerCase())) ?? sql`1`)
+  if (q.affiliateId) where.push(eq(commissions.affiliateId, q.affiliateId))
   if (q.from != null) where.push(gte(commissions.createdAt, new Date(q.from).toISOString()))
   if (q.to != null) where.push(lte(commissions.createdAt, new Date(q.to).toISOString()))
   return baseQuery(db)

@@ -4,6 +4,8 @@
  * approve everything due. `routes/commissions.ts` and the dashboard's routes call these.
  */
 
+import type { FindAffiliateOptions } from '../affiliates/data'
+import { affiliateFilter } from '../affiliates/filter'
 import type { CommissionAction } from '../hub/commission-status'
 import { type Env, hubFor } from '../lib/env'
 import { ApiError } from '../lib/errors'
@@ -27,11 +29,17 @@ export interface CommissionFilter {
 
 export const LIST_QUERY = ['status', 'affiliate', 'from', 'to', 'limit', 'format']
 
+/**
+ * The commissions matching the filters, newest first; a bad filter is a 400 naming it. `asker`
+ * says which affiliates the `affiliate` filter may name: a key passes its mode (a live key names
+ * live affiliates only), the dashboard nothing (it sees every affiliate, as its stats do).
+ */
 export async function listCommissions(
   db: D1Database,
   programId: string,
   mode: Mode,
   filter: CommissionFilter,
+  asker: FindAffiliateOptions,
 ): Promise<CommissionRecord[]> {
   const statuses = filter.status
     ? [...new Set(queryText(filter.status, 'status', 128)?.split(',') ?? [])]
@@ -52,9 +60,10 @@ export async function listCommissions(
   const limit = filter.limit === undefined ? 100 : /^\d{1,3}$/.test(filter.limit) ? Number(filter.limit) : NaN
   if (!Number.isInteger(limit) || limit < 1 || limit > 500)
     throw new ApiError('invalid_request', 'limit must be an integer from 1 to 500', 'limit')
+  const affiliateId = await affiliateFilter(db, programId, filter.affiliate, asker)
   const rows = await listCommissionRows(db, programId, mode, {
     statuses: statuses as CommissionStatus[],
-    ...(filter.affiliate ? { affiliate: queryText(filter.affiliate, 'affiliate', 128) } : {}),
+    ...(affiliateId ? { affiliateId } : {}),
     from,
     to,
     limit,

@@ -8,7 +8,6 @@
 import { and, asc, desc, eq, gt, gte, inArray, lte, or, type SQL } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/d1'
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core'
-import { findAffiliate } from '../affiliates/data'
 import { affiliates, commissions, conversions } from '../db/schema'
 import type { CommissionStatus, Mode } from '../shared'
 
@@ -47,17 +46,6 @@ export interface CommissionExportFilter {
 /** Strictly after `(key, id)` in ascending order. */
 function after(keyCol: SQLiteColumn, idCol: SQLiteColumn, key: string, id: string): SQL | undefined {
   return or(gt(keyCol, key), and(eq(keyCol, key), gt(idCol, id)))
-}
-
-/** An affiliate id or code of this program and mode, as its id; undefined when there is none. */
-export async function resolveAffiliateId(
-  db: D1Database,
-  programId: string,
-  mode: Mode,
-  idOrCode: string,
-): Promise<string | undefined> {
-  // A test conversion may be credited to a live affiliate: filtering by one is allowed in test mode.
-  return (await findAffiliate(db, programId, idOrCode, { visibleTo: mode }))?.id
 }
 
 /** Every affiliate of the program created in `mode` (with `status`, only those), oldest first, one page at a time. */

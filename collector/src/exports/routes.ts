@@ -93,7 +93,7 @@ describeRoute({
   query: z.object({
     from: q('Occurred at or after (ISO 8601 date or date-time)'),
     to: q('Occurred at or before (a date means the end of that UTC day)'),
-    affiliate: q('An affiliate id or code'),
+    affiliate: q('An affiliate id or code (an unknown one is a 400 naming affiliate)'),
     customer: q('A customer id'),
     limit: q('JSON only: 1 to 500 (default 100)'),
     format: q('json (default) or csv: every matching conversion, streamed, oldest first'),
@@ -120,5 +120,5 @@ describeRoute({
       }),
     },
   },
-  errors: [400, 404],
+  errors: [400],
 })

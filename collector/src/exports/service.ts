@@ -3,6 +3,7 @@
  * of `GET /v1/affiliates` and `GET /v1/commissions`, and the dashboard's downloads hand over to.
  */
 import type { Context } from 'hono'
+import { affiliateFilter } from '../affiliates/filter'
 import { csvHeaders } from '../domain/csv'
 import { type AppEnv, type Env, publicOrigin } from '../lib/env'
 import { ApiError } from '../lib/errors'
@@ -10,7 +11,7 @@ import type { SessionEnv } from '../lib/session'
 import { queryText, queryTime } from '../lib/validate'
 import type { AffiliateStatus, CommissionStatus, Mode } from '../shared'
 import { promoCodesByAffiliate } from '../stripe/promo-codes'
-import { type ConversionWithAffiliate, resolveAffiliateId } from './data'
+import type { ConversionWithAffiliate } from './data'
 import { affiliatesCsv, commissionsCsv, conversionsCsv } from './files'
 
 const STATUSES = [
@@ -73,15 +74,6 @@ export function assertKnown(q: Query, known: readonly string[]): void {
   if (unknown) throw new ApiError('invalid_request', `Unknown query parameter ${unknown}`, unknown)
 }
 
-/** An affiliate filter (id or code) resolved to an id; an unknown one is a 404 naming it. */
-async function affiliateFilter(env: Env, programId: string, mode: Mode, value: string | undefined) {
-  const text = queryText(value, 'affiliate', 128)
-  if (!text) return undefined
-  const id = await resolveAffiliateId(env.DB, programId, mode, text)
-  if (!id) throw new ApiError('not_found', 'No affiliate with that id or code', 'affiliate')
-  return id
-}
-
 export async function conversionFilter(env: Env, programId: string, mode: Mode, q: Query) {
   const from = queryTime(q.from, 'from', 'start')
   const to = queryTime(q.to, 'to', 'end')
@@ -90,7 +82,7 @@ export async function conversionFilter(env: Env, programId: string, mode: Mode, 
   return {
     from,
     to,
-    affiliateId: await affiliateFilter(env, programId, mode, q.affiliate),
+    affiliateId: await affiliateFilter(env.DB, programId, q.affiliate, { visibleTo: mode }),
     customerId: queryText(q.customer, 'customer', 255),
   }
 }
@@ -150,7 +142,7 @@ export async function commissionsExport(
   const to = queryTime(q.to, 'to', 'end')
   const filter = {
     statuses: statuses as CommissionStatus[],
-    affiliateId: await affiliateFilter(env, programId, mode, q.affiliate),
+    affiliateId: await affiliateFilter(env.DB, programId, q.affiliate, { visibleTo: mode }),
     from,
     to,
   }

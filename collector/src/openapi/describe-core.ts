@@ -279,7 +279,7 @@ describeRoute(
       status: q(
         'One status or several, comma-separated: pending, approved, on_hold, paid, reversed, rejected',
       ),
-      affiliate: q('An affiliate id or code'),
+      affiliate: q('An affiliate id or code (an unknown one is a 400 naming affiliate)'),
       from: q('Created at or after (ISO 8601 date or date-time)'),
       to: q('Created at or before (a date means the end of that UTC day)'),
       limit: q('1 to 500 (default 100)'),
@@ -310,7 +310,7 @@ describeRoute(
     query: z.object({
       from: q('ISO 8601 date or date-time (default 30 days ago)'),
       to: q('ISO 8601 date (end of that day) or date-time (default now)'),
-      affiliate: q('An affiliate id or code'),
+      affiliate: q('An affiliate id or code (an unknown one is a 400 naming affiliate)'),
       sub: q('A sub-id'),
       interval: q('hour or day'),
       tz: q('An IANA time zone for day buckets, e.g. Europe/Paris'),

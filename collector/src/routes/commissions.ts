@@ -40,7 +40,7 @@ commissionRoutes.get('/v1/commissions', async (c) => {
   const unknown = Object.keys(q).find((k) => !LIST_QUERY.includes(k))
   if (unknown) throw new ApiError('invalid_request', `Unknown query parameter ${unknown}`, unknown)
   if (wantsCsv(q)) return commissionsExport(c.env, programId, mode, q)
-  return c.json({ commissions: await listCommissions(c.env.DB, programId, mode, q) })
+  return c.json({ commissions: await listCommissions(c.env.DB, programId, mode, q, { visibleTo: mode }) })
 })
 
 commissionRoutes.post('/v1/commissions/approve-due', async (c) => {

@@ -80,11 +80,13 @@ dashboardApi.get('/dashboard/api/overview', async (c) => {
 dashboardApi.get('/dashboard/api/commissions', async (c) => {
   const { programId, mode } = await scope(c)
   const q = c.req.query()
-  const commissions = await listCommissions(c.env.DB, programId, mode, {
-    status: q.status || undefined,
-    affiliate: q.affiliate || undefined,
-    limit: '100',
-  })
+  const commissions = await listCommissions(
+    c.env.DB,
+    programId,
+    mode,
+    { status: q.status || undefined, affiliate: q.affiliate || undefined, limit: '100' },
+    {}, // the session sees every affiliate
+  )
   return c.json({ commissions })
 })
 
