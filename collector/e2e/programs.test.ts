@@ -3,7 +3,8 @@
  * deployment opens on the Programs page; the founder creates a program there and gets its keys
  * once; the script tag copied from the page, on a real marketing page, ticks "Install the script"
  * and "First click" live, then a signup and a conversion tick the rest, with no reload; the
- * overview shows the checklist until it is done; and the overview's CSV downloads hold the rows.
+ * overview shows the checklist until it is done; the overview's CSV downloads hold the rows; and
+ * reloading the page that shows the keys (the browser posts the form again) creates nothing more.
  */
 import { readFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
@@ -201,6 +202,28 @@ describe('programs page and first-run checklist', () => {
       amount_minor: '980',
     })
     await overview.close()
+    await page.close()
+  })
+
+  it('reloading the page that shows a new program’s keys creates no second program', async () => {
+    const page = await browser.newPage()
+    await page.goto(`${collector.url}/dashboard/programs`)
+    if (new URL(page.url()).pathname === '/dashboard/sign-in') {
+      await page.fill('#token', collector.adminToken)
+      await page.click('button[type=submit]')
+      await page.waitForURL((u) => u.pathname !== '/dashboard/sign-in')
+      await page.goto(`${collector.url}/dashboard/programs`)
+    }
+    await page.fill('#p-name', 'Reload Co')
+    await page.click('#new-program button[type=submit]')
+    await page.locator('#new-keys').waitFor()
+    // The browser posts the form again.
+    await page.reload()
+    await page.locator('#already-created').waitFor()
+    expect(await page.locator('#new-keys').count()).toBe(0)
+    expect(await page.locator('#already-created').textContent()).toContain('New keys')
+    const { programs } = (await collector.api('GET', '/v1/programs', { token: collector.adminToken })).body
+    expect(programs.filter((p: { name: string }) => p.name === 'Reload Co')).toHaveLength(1)
     await page.close()
   })
 })

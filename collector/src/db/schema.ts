@@ -41,9 +41,14 @@ export const programs = sqliteTable(
     promotions: text('promotions').notNull().default('[]'),
     /** Raw clicks older than this many days are deleted (rollups are kept); null = kept. */
     clickRetentionDays: integer('click_retention_days'),
+    /**
+     * The one-time token of the dashboard form that created the program (null when the API did):
+     * the same form posted again, as a reload does, finds the program instead of making another.
+     */
+    formToken: text('form_token'),
     createdAt: text('created_at').notNull(),
   },
-  (t) => [uniqueIndex('programs_slug').on(t.slug)],
+  (t) => [uniqueIndex('programs_slug').on(t.slug), uniqueIndex('programs_form_token').on(t.formToken)],
 )
 
 export const apiKeys = sqliteTable(

@@ -1,13 +1,22 @@
 /**
- * Creating a program with its four API keys (shown once, stored as hashes) and rolling a
- * program's keys: the admin API (`routes/programs.ts`) and the dashboard's Programs page call these.
+ * Creating a program with its four API keys (shown once, stored as hashes), once per dashboard
+ * form, and rolling a program's keys: the admin API (`routes/programs.ts`) and the dashboard's
+ * Programs page call these.
  */
 import { assertPromotionAffiliates } from '../commissions/data'
+import { isUniqueViolation } from '../hub/d1-writes'
 import { newId, randomToken, sha256Hex } from '../lib/crypto'
 import { ApiError } from '../lib/errors'
 import type { ProgramInput } from '../lib/schemas'
-import type { Mode, ProgramCreated } from '../shared'
-import { type ApiKeyRow, insertProgram, programExists, readProgram, replaceKeys } from './data'
+import type { Mode, Program, ProgramCreated } from '../shared'
+import {
+  type ApiKeyRow,
+  insertProgram,
+  programByFormToken,
+  programExists,
+  readProgram,
+  replaceKeys,
+} from './data'
 
 type Keys = ProgramCreated['keys']
 
@@ -39,10 +48,14 @@ async function issueKeys(programId: string, now: string): Promise<{ keys: Keys; 
 }
 
 /**
- * Creates a program with its four keys (the dashboard's Programs page creates through this too).
- * The keys exist only in this answer: they are stored hashed.
+ * Creates a program with its four keys (the dashboard's Programs page creates through this too,
+ * with its form's one-time token). The keys exist only in this answer: they are stored hashed.
  */
-export async function createProgram(db: D1Database, body: ProgramInput): Promise<ProgramCreated> {
+export async function createProgram(
+  db: D1Database,
+  body: ProgramInput,
+  formToken: string | null = null,
+): Promise<ProgramCreated> {
   const id = newId('prg')
   // A new program has no affiliates yet: a promotion listing any is refused, naming the id.
   await assertPromotionAffiliates(db, id, body.promotions)
@@ -65,6 +78,7 @@ export async function createProgram(db: D1Database, body: ProgramInput): Promise
       minPayout: JSON.stringify(body.min_payout),
       signupReward: body.signup_reward ? JSON.stringify(body.signup_reward) : null,
       promotions: JSON.stringify(body.promotions),
+      formToken,
       createdAt: now,
     },
     rows,
@@ -72,6 +86,29 @@ export async function createProgram(db: D1Database, body: ProgramInput): Promise
   const program = await readProgram(db, id)
   if (!program) throw new Error(`program ${id} was not stored`)
   return { program, keys }
+}
+
+/**
+ * Creates a program from the dashboard's form, once per form: the form's one-time token is stored
+ * with the program, so the same form posted again (a reload re-posts it, a double click posts it
+ * twice) creates nothing and answers the program it made first, without its keys, which only the
+ * first answer held.
+ */
+export async function createProgramOnce(
+  db: D1Database,
+  body: ProgramInput,
+  formToken: string,
+): Promise<{ created: ProgramCreated } | { earlier: Program }> {
+  const earlier = await programByFormToken(db, formToken)
+  if (earlier) return { earlier }
+  try {
+    return { created: await createProgram(db, body, formToken) }
+  } catch (err) {
+    // Two posts at once: the other one stored the token first (a unique index), so it made the program.
+    const first = isUniqueViolation(err, 'programs') ? await programByFormToken(db, formToken) : null
+    if (first) return { earlier: first }
+    throw err
+  }
 }
 
 /** Revokes every current key of a program and issues four new ones (shown once, like at creation). */

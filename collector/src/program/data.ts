@@ -65,6 +65,12 @@ export async function programBySlug(db: D1Database, slug: string): Promise<Progr
   return row ? programJson(row) : null
 }
 
+/** The program the dashboard form with this one-time token created, or null. */
+export async function programByFormToken(db: D1Database, formToken: string): Promise<Program | null> {
+  const row = await drizzle(db).select().from(programs).where(eq(programs.formToken, formToken)).get()
+  return row ? programJson(row) : null
+}
+
 /** Every program, oldest first. */
 export async function listPrograms(db: D1Database): Promise<Program[]> {
   const rows = await drizzle(db).select().from(programs).orderBy(asc(programs.createdAt))

@@ -2,18 +2,21 @@
  * The dashboard's Programs page and its actions (session cookie; CSRF token and same origin on
  * every post): create a program through the same validation and code as the admin API's
  * `POST /v1/programs`, and issue a program's keys anew. Both answer with the page itself, the only
- * place the new keys are ever shown.
+ * place the new keys are ever shown. That answer cannot be a redirect (the keys would have to be
+ * kept to show them after it), so a reload re-posts the form: each rendering of the form carries
+ * a one-time token, and a token that already made a program makes no other.
  */
 import { type Context, Hono } from 'hono'
 import { pendingApplications } from '../join/applications'
+import { randomToken } from '../lib/crypto'
 import { publicOrigin } from '../lib/env'
 import { ApiError } from '../lib/errors'
 import { programInput } from '../lib/schemas'
 import { requireCsrf, requireSession, type SessionEnv } from '../lib/session'
 import { parseWith } from '../lib/validate'
-import { createProgram, rollKeys } from '../program/create'
+import { createProgramOnce, rollKeys } from '../program/create'
 import { programJson } from '../program/data'
-import type { ProgramCreated } from '../shared'
+import type { Program, ProgramCreated } from '../shared'
 import { checklistState } from './checklist'
 import { type ProgramRow, ProgramsPage, type ProgramsPageProps } from './programs-page'
 
@@ -22,10 +25,16 @@ export const programDashboardRoutes = new Hono<SessionEnv>()
 programDashboardRoutes.use('/dashboard/programs', requireSession('page'), requireCsrf)
 programDashboardRoutes.use('/dashboard/programs/*', requireSession('page'), requireCsrf)
 
+/** The "New program" form's one-time token: random letters and digits (lib/crypto's randomToken). */
+const FORM_TOKEN_LENGTH = 22
+const FORM_TOKEN = new RegExp(`^[A-Za-z0-9]{${FORM_TOKEN_LENGTH}}$`)
+
 async function page(
   c: Context<SessionEnv>,
   opts: {
     created?: ProgramsPageProps['created']
+    /** The program this form already created: the answer to it posted again. */
+    again?: Program
     values?: Record<string, string>
     errors?: Record<string, string>
     status?: 200 | 201 | 400
@@ -39,7 +48,10 @@ async function page(
     results.map(async (r) => ({ ...r, checklist: await checklistState(c.env, r.id) })),
   )
   const current =
-    opts.created?.program.id ?? programs.find((p) => p.id === c.req.query('program'))?.id ?? programs[0]?.id
+    opts.created?.program.id ??
+    opts.again?.id ??
+    programs.find((p) => p.id === c.req.query('program'))?.id ??
+    programs[0]?.id
   const pending = current ? await pendingApplications(c.env.DB, current) : undefined
   return c.html(
     <ProgramsPage
@@ -49,6 +61,8 @@ async function page(
       programId={current ?? null}
       {...(pending === undefined ? {} : { pending })}
       created={opts.created ?? null}
+      again={opts.again ? { id: opts.again.id, name: opts.again.name } : null}
+      formToken={randomToken(FORM_TOKEN_LENGTH)}
       values={opts.values ?? { currency: 'USD', commission_percent: '30' }}
       errors={opts.errors ?? {}}
     />,
@@ -79,16 +93,24 @@ function formField(field: string | undefined): string {
 programDashboardRoutes.post('/dashboard/programs', async (c) => {
   const raw = await c.req.parseBody()
   const form: Record<string, string> = {}
-  for (const [k, v] of Object.entries(raw)) if (typeof v === 'string' && k !== '_csrf') form[k] = v
-  let created: ProgramCreated
+  for (const [k, v] of Object.entries(raw))
+    if (typeof v === 'string' && k !== '_csrf' && k !== 'form_token') form[k] = v
+  const token = typeof raw.form_token === 'string' ? raw.form_token : ''
+  // Only the page's own form posts here, and it always carries a token.
+  if (!FORM_TOKEN.test(token)) {
+    const message = 'This form is out of date: check the fields below and press Create program again.'
+    return page(c, { values: form, errors: { _form: message }, status: 400 })
+  }
+  let outcome: { created: ProgramCreated } | { earlier: Program }
   try {
-    created = await createProgram(c.env.DB, parseWith(programInput, bodyFromForm(form)))
+    outcome = await createProgramOnce(c.env.DB, parseWith(programInput, bodyFromForm(form)), token)
   } catch (err) {
     if (!(err instanceof ApiError) || err.status >= 500) throw err
     return page(c, { values: form, errors: { [formField(err.field)]: err.message }, status: 400 })
   }
-  const checklist = await checklistState(c.env, created.program.id)
-  return page(c, { created: { ...created, checklist }, status: 201 })
+  if ('earlier' in outcome) return page(c, { again: outcome.earlier })
+  const checklist = await checklistState(c.env, outcome.created.program.id)
+  return page(c, { created: { ...outcome.created, checklist }, status: 201 })
 })
 
 programDashboardRoutes.post('/dashboard/programs/:id/keys', async (c) => {

@@ -10,10 +10,28 @@ import { BROWSER_UA, call, clickId, createAffiliate, createProgram } from '../..
 
 const stepDone = (html: string, step: string) => new RegExp(`data-step="${step}" data-done="true"`).test(html)
 
+/** The hidden fields of the page's "New program" form, as a browser would post them. */
+function hiddenFields(html: string): Record<string, string> {
+  const form = /<form[^>]*id="new-program"[\s\S]*?<\/form>/.exec(html)?.[0] ?? ''
+  const fields: Record<string, string> = {}
+  for (const input of form.match(/<input[^>]*type="hidden"[^>]*>/g) ?? []) {
+    const name = /name="([^"]*)"/.exec(input)?.[1]
+    if (name) fields[name] = /value="([^"]*)"/.exec(input)?.[1] ?? ''
+  }
+  return fields
+}
+
+async function programsNamed(name: string): Promise<number> {
+  const list = (await call('GET', '/v1/programs', { token: 'test-admin-token' })).body.programs
+  return list.filter((p: { name: string }) => p.name === name).length
+}
+
 describe('dashboard programs page', () => {
   it('creates a program from the form and shows its four keys once, in the snippets too', async () => {
     const session = await signIn()
+    const form = await fetchPage('/dashboard/programs', { headers: { cookie: session.cookie } })
     const created = await postForm(session, '/dashboard/programs', {
+      ...hiddenFields(form.text),
       name: 'Form Made',
       currency: 'eur',
       landing_url: 'https://formmade.example/pricing',
@@ -50,10 +68,57 @@ describe('dashboard programs page', () => {
     expect(later.text).not.toContain(pk ?? 'missing')
   })
 
+  it('creates one program when the form is posted twice (a reload re-posts it), keys shown once', async () => {
+    const session = await signIn()
+    const form = await fetchPage('/dashboard/programs', { headers: { cookie: session.cookie } })
+    const fields = {
+      ...hiddenFields(form.text),
+      name: 'Posted Twice',
+      currency: 'USD',
+      commission_percent: '20',
+    }
+    const first = await postForm(session, '/dashboard/programs', fields)
+    expect(first.status).toBe(201)
+    const sk = /id="key-secret" class="link-url" readonly="" value="(sk_live_[^"]+)"/.exec(first.text)?.[1]
+    expect(sk).toBeTruthy()
+
+    const again = await postForm(session, '/dashboard/programs', fields)
+    expect(await programsNamed('Posted Twice')).toBe(1)
+    expect(again.status).toBe(200)
+    expect(again.text).toContain('id="already-created"')
+    expect(again.text).toContain('Posted Twice was already created')
+    expect(again.text).toContain('New keys')
+    expect(again.text).not.toContain('id="new-keys"')
+    expect(again.text).not.toMatch(/sk_live_|pk_live_|sk_test_|pk_test_/)
+    // The first program's keys still work: nothing was rolled either.
+    expect((await call('GET', '/v1/program', { token: sk })).status).toBe(200)
+
+    // The answer's own form is a new one: it creates the next program.
+    const next = await postForm(session, '/dashboard/programs', {
+      ...hiddenFields(first.text),
+      name: 'Posted Twice',
+      currency: 'USD',
+    })
+    expect(next.status).toBe(201)
+    expect(await programsNamed('Posted Twice')).toBe(2)
+
+    // A double click posts one form twice at once: still one program, and one answer with keys.
+    const clicked = { ...hiddenFields(next.text), name: 'Clicked Twice', currency: 'USD' }
+    const answers = await Promise.all([
+      postForm(session, '/dashboard/programs', clicked),
+      postForm(session, '/dashboard/programs', clicked),
+    ])
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 201])
+    expect(await programsNamed('Clicked Twice')).toBe(1)
+  })
+
   it('names a refused field next to it, keeps what was typed and creates nothing', async () => {
     const session = await signIn()
     const before = (await call('GET', '/v1/programs', { token: 'test-admin-token' })).body.programs.length
+    const form = await fetchPage('/dashboard/programs', { headers: { cookie: session.cookie } })
+    const hidden = hiddenFields(form.text)
     const refused = await postForm(session, '/dashboard/programs', {
+      ...hidden,
       name: 'Bad Rate',
       currency: 'USD',
       commission_percent: '140',
@@ -61,14 +126,24 @@ describe('dashboard programs page', () => {
     expect(refused.status).toBe(400)
     expect(refused.text).toMatch(/id="pe-commission_percent"[^>]*>[^<]*commission\.percent/)
     expect(refused.text).toContain('value="Bad Rate"')
-    const noName = await postForm(session, '/dashboard/programs', { name: '', currency: 'USD' })
+    const noName = await postForm(session, '/dashboard/programs', { ...hidden, name: '', currency: 'USD' })
     expect(noName.status).toBe(400)
     expect(noName.text).toMatch(/id="pe-name"/)
+    // A post that did not come from the page's form (no one-time token) is refused too.
+    const noToken = await postForm(session, '/dashboard/programs', { name: 'No Token', currency: 'USD' })
+    expect(noToken.status).toBe(400)
+    expect(noToken.text).toContain('data-field="_form"')
+    expect(noToken.text).toContain('value="No Token"')
     expect((await call('GET', '/v1/programs', { token: 'test-admin-token' })).body.programs.length).toBe(
       before,
     )
     // Without the CSRF token nothing is created.
-    const forged = await postForm(session, '/dashboard/programs', { name: 'Forged' }, { csrf: false })
+    const forged = await postForm(
+      session,
+      '/dashboard/programs',
+      { form_token: hidden.form_token ?? '', name: 'Forged' },
+      { csrf: false },
+    )
     expect(forged.status).toBe(403)
     expect((await call('GET', '/v1/programs', { token: 'test-admin-token' })).body.programs.length).toBe(
       before,

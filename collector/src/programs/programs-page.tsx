@@ -2,7 +2,8 @@
  * The dashboard's Programs page, `/dashboard/programs`: every program with its first-run progress,
  * and a form that creates one. The answer to that form is the only place the new program's keys
  * are ever shown (they are stored hashed), with the install snippets filled in and the live
- * first-run checklist.
+ * first-run checklist. The same form posted again (a reload) says so instead, and points to
+ * "New keys".
  */
 import type { Child } from 'hono/jsx'
 import { Layout, Logo } from '../pages/layout'
@@ -28,6 +29,10 @@ export interface ProgramsPageProps {
   pending?: number
   /** Just created (or its keys just rolled): shown once, in this answer only. */
   created: (ProgramCreated & { checklist: ChecklistState; rolled?: boolean }) | null
+  /** The program the posted form had already created (a reload re-posts it): no keys, a note. */
+  again: { id: string; name: string } | null
+  /** The one-time token of the "New program" form: one program per token. */
+  formToken: string
   values: Record<string, string>
   errors: Record<string, string>
 }
@@ -134,6 +139,20 @@ function Created({
   )
 }
 
+function AlreadyCreated({ again }: { again: NonNullable<ProgramsPageProps['again']> }) {
+  return (
+    <section class="panel" id="already-created" aria-labelledby="again-title">
+      <h2 id="again-title">{again.name} was already created</h2>
+      <p class="banner warn" role="status">
+        This form had already been sent (a reload sends it again), so no second program was created. The keys
+        of {again.name} were shown once, in the answer that created it, and are not shown again. If you did
+        not copy them, use <strong>New keys</strong> on its row below: it issues four new keys and the old
+        ones stop working.
+      </p>
+    </section>
+  )
+}
+
 export function ProgramsPage(p: ProgramsPageProps) {
   const f = { values: p.values, errors: p.errors }
   const progress = (s: ChecklistState): Child => {
@@ -160,6 +179,7 @@ export function ProgramsPage(p: ProgramsPageProps) {
       </header>
       <main class="wrap" id="programs-page" data-live-program={p.created?.program.id ?? ''}>
         {p.created ? <Created created={p.created} origin={p.origin} /> : null}
+        {p.again ? <AlreadyCreated again={p.again} /> : null}
         <section class="panel" aria-labelledby="list-title">
           <h2 id="list-title">Programs</h2>
           {p.programs.length ? (
@@ -223,6 +243,7 @@ export function ProgramsPage(p: ProgramsPageProps) {
           ) : null}
           <form method="post" action="/dashboard/programs" class="settings stack" id="new-program" novalidate>
             <input type="hidden" name="_csrf" value={p.csrf} />
+            <input type="hidden" name="form_token" value={p.formToken} />
             <Field name="name" label="Name" required {...f} />
             <Field name="currency" label="Currency (ISO 4217)" hint="e.g. USD, EUR, JPY" {...f} />
             <Field
