@@ -4,7 +4,8 @@
  * once; the script tag copied from the page, on a real marketing page, ticks "Install the script"
  * and "First click" live, then a signup and a conversion tick the rest, with no reload; the
  * overview shows the checklist until it is done; the overview's CSV downloads hold the rows; and
- * reloading the page that shows the keys (the browser posts the form again) creates nothing more.
+ * reloading the page that shows new keys (the browser posts the form again) creates no second
+ * program and rolls no key again.
  */
 import { readFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
@@ -224,6 +225,30 @@ describe('programs page and first-run checklist', () => {
     expect(await page.locator('#already-created').textContent()).toContain('New keys')
     const { programs } = (await collector.api('GET', '/v1/programs', { token: collector.adminToken })).body
     expect(programs.filter((p: { name: string }) => p.name === 'Reload Co')).toHaveLength(1)
+    await page.close()
+  })
+
+  it('reloading the page that shows New keys rolls nothing: the keys it showed keep working', async () => {
+    const { program } = await collector.createProgram({ name: 'Reroll Co' })
+    const page = await browser.newPage()
+    await page.goto(`${collector.url}/dashboard/programs`)
+    if (new URL(page.url()).pathname === '/dashboard/sign-in') {
+      await page.fill('#token', collector.adminToken)
+      await page.click('button[type=submit]')
+      await page.waitForURL((u) => u.pathname !== '/dashboard/sign-in')
+      await page.goto(`${collector.url}/dashboard/programs`)
+    }
+    await page.click(`#programs tr[data-program="${program.id}"] button[type=submit]`)
+    await page.locator('#new-keys').waitFor()
+    const sk = await page.inputValue('#key-secret')
+    expect(sk).toMatch(/^sk_live_/)
+    expect((await collector.api('GET', '/v1/program', { token: sk })).status).toBe(200)
+    // The browser posts the New keys form again.
+    await page.reload()
+    expect((await collector.api('GET', '/v1/program', { token: sk })).status).toBe(200)
+    await page.locator('#keys-already-issued').waitFor()
+    expect(await page.locator('#new-keys').count()).toBe(0)
+    expect(await page.locator('#keys-already-issued').textContent()).toContain('New keys')
     await page.close()
   })
 })

@@ -63,8 +63,19 @@ export const apiKeys = sqliteTable(
     prefix: text('prefix').notNull(),
     createdAt: text('created_at').notNull(),
     revokedAt: text('revoked_at'),
+    /**
+     * The one-time token of the dashboard's New keys form that issued the key (null otherwise),
+     * the same on the four keys of one roll: the same form posted again, as a reload does, finds
+     * the keys it issued instead of revoking them.
+     */
+    formToken: text('form_token'),
   },
-  (t) => [uniqueIndex('api_keys_hash').on(t.hash), index('api_keys_program').on(t.programId)],
+  (t) => [
+    uniqueIndex('api_keys_hash').on(t.hash),
+    index('api_keys_program').on(t.programId),
+    // One key of each kind and mode per form: a second roll with the same token cannot be stored.
+    uniqueIndex('api_keys_form_token').on(t.formToken, t.kind, t.mode),
+  ],
 )
 
 export const affiliates = sqliteTable(

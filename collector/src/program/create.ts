@@ -1,7 +1,7 @@
 /**
- * Creating a program with its four API keys (shown once, stored as hashes), once per dashboard
- * form, and rolling a program's keys: the admin API (`routes/programs.ts`) and the dashboard's
- * Programs page call these.
+ * Creating a program with its four API keys (shown once, stored as hashes) and rolling a
+ * program's keys, each once per dashboard form: the admin API (`routes/programs.ts`) and the
+ * dashboard's Programs page call these.
  */
 import { assertPromotionAffiliates } from '../commissions/data'
 import { isUniqueViolation } from '../hub/d1-writes'
@@ -12,6 +12,7 @@ import type { Mode, Program, ProgramCreated } from '../shared'
 import {
   type ApiKeyRow,
   insertProgram,
+  keysByFormToken,
   programByFormToken,
   programExists,
   readProgram,
@@ -20,8 +21,15 @@ import {
 
 type Keys = ProgramCreated['keys']
 
-/** Four new keys (live and test, publishable and secret) and their rows, which hold only their hashes. */
-async function issueKeys(programId: string, now: string): Promise<{ keys: Keys; rows: ApiKeyRow[] }> {
+/**
+ * Four new keys (live and test, publishable and secret) and their rows, which hold only their
+ * hashes and the one-time token of the dashboard form that rolled them, if one did.
+ */
+async function issueKeys(
+  programId: string,
+  now: string,
+  formToken: string | null = null,
+): Promise<{ keys: Keys; rows: ApiKeyRow[] }> {
   const specs: Array<[keyof Keys, 'pk' | 'sk', Mode]> = [
     ['publishable', 'pk', 'live'],
     ['secret', 'sk', 'live'],
@@ -42,6 +50,7 @@ async function issueKeys(programId: string, now: string): Promise<{ keys: Keys; 
       prefix: key.slice(0, 12),
       createdAt: now,
       revokedAt: null,
+      formToken,
     })
   }
   return { keys, rows }
@@ -111,11 +120,50 @@ export async function createProgramOnce(
   }
 }
 
-/** Revokes every current key of a program and issues four new ones (shown once, like at creation). */
-export async function rollKeys(db: D1Database, id: string): Promise<Keys> {
+/**
+ * Revokes every current key of a program and issues four new ones (shown once, like at creation),
+ * in one transaction. The dashboard's New keys form passes its one-time token, stored on the new
+ * keys: a token already stored fails the insert, and then nothing is revoked either.
+ */
+export async function rollKeys(db: D1Database, id: string, formToken: string | null = null): Promise<Keys> {
   if (!(await programExists(db, id))) throw new ApiError('not_found', 'Unknown program', 'id')
   const now = new Date().toISOString()
-  const { keys, rows } = await issueKeys(id, now)
+  const { keys, rows } = await issueKeys(id, now, formToken)
   await replaceKeys(db, id, now, rows)
   return keys
+}
+
+/** The roll a New keys form already made: its program, and whether its keys are still the current ones. */
+export interface EarlierRoll {
+  programId: string
+  current: boolean
+}
+
+async function earlierRoll(db: D1Database, formToken: string): Promise<EarlierRoll | null> {
+  const rows = await keysByFormToken(db, formToken)
+  const first = rows[0]
+  return first ? { programId: first.programId, current: rows.every((r) => r.revokedAt === null) } : null
+}
+
+/**
+ * Rolls a program's keys from the dashboard's New keys form, once per form: the form's one-time
+ * token is stored on the keys it issues, so the same form posted again (a reload re-posts it, a
+ * double click posts it twice) revokes nothing, and the keys the first answer showed keep working.
+ */
+export async function rollKeysOnce(
+  db: D1Database,
+  id: string,
+  formToken: string,
+): Promise<{ keys: Keys } | { earlier: EarlierRoll }> {
+  if (!(await programExists(db, id))) throw new ApiError('not_found', 'Unknown program', 'id')
+  const earlier = await earlierRoll(db, formToken)
+  if (earlier) return { earlier }
+  try {
+    return { keys: await rollKeys(db, id, formToken) }
+  } catch (err) {
+    // Two posts at once: the other one stored the token first (a unique index), so it rolled the keys.
+    const first = isUniqueViolation(err, 'api_keys') ? await earlierRoll(db, formToken) : null
+    if (first) return { earlier: first }
+    throw err
+  }
 }

@@ -1,7 +1,8 @@
 /**
  * The programs data module: a program's settings in their API form (from the drizzle row, so a
  * renamed column fails the typecheck), the reads by id and by join-page slug, the list, a settings
- * patch written as one UPDATE, and a program's insert and key rotation with its API keys.
+ * patch written as one UPDATE, and a program's insert and key rotation with its API keys (and
+ * the keys a dashboard New keys form issued).
  */
 import { and, asc, eq, isNull } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/d1'
@@ -110,7 +111,21 @@ export async function insertProgram(
   await orm.batch([orm.insert(programs).values(program), orm.insert(apiKeys).values(keys)])
 }
 
-/** Revokes every current key of the program and stores the new ones, in one transaction. */
+/** The keys the dashboard's New keys form with this one-time token issued (none, or one roll's four). */
+export function keysByFormToken(
+  db: D1Database,
+  formToken: string,
+): Promise<Array<Pick<ApiKeyRow, 'programId' | 'revokedAt'>>> {
+  return drizzle(db)
+    .select({ programId: apiKeys.programId, revokedAt: apiKeys.revokedAt })
+    .from(apiKeys)
+    .where(eq(apiKeys.formToken, formToken))
+}
+
+/**
+ * Revokes every current key of the program and stores the new ones, in one transaction: when the
+ * insert fails (a New keys form's token already stored, see `api_keys_form_token`), nothing is revoked.
+ */
 export async function replaceKeys(
   db: D1Database,
   programId: string,

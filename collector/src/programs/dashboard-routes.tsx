@@ -3,8 +3,9 @@
  * every post): create a program through the same validation and code as the admin API's
  * `POST /v1/programs`, and issue a program's keys anew. Both answer with the page itself, the only
  * place the new keys are ever shown. That answer cannot be a redirect (the keys would have to be
- * kept to show them after it), so a reload re-posts the form: each rendering of the form carries
- * a one-time token, and a token that already made a program makes no other.
+ * kept to show them after it), so a reload re-posts the form: each rendering of either form
+ * carries a one-time token, and a token that already made a program, or already rolled a
+ * program's keys, does nothing more.
  */
 import { type Context, Hono } from 'hono'
 import { pendingApplications } from '../join/applications'
@@ -14,7 +15,7 @@ import { ApiError } from '../lib/errors'
 import { programInput } from '../lib/schemas'
 import { requireCsrf, requireSession, type SessionEnv } from '../lib/session'
 import { parseWith } from '../lib/validate'
-import { createProgramOnce, rollKeys } from '../program/create'
+import { createProgramOnce, type EarlierRoll, rollKeysOnce } from '../program/create'
 import { programJson } from '../program/data'
 import type { Program, ProgramCreated } from '../shared'
 import { checklistState } from './checklist'
@@ -25,7 +26,10 @@ export const programDashboardRoutes = new Hono<SessionEnv>()
 programDashboardRoutes.use('/dashboard/programs', requireSession('page'), requireCsrf)
 programDashboardRoutes.use('/dashboard/programs/*', requireSession('page'), requireCsrf)
 
-/** The "New program" form's one-time token: random letters and digits (lib/crypto's randomToken). */
+/**
+ * The one-time token of a "New program" or a "New keys" form: random letters and digits
+ * (lib/crypto's randomToken).
+ */
 const FORM_TOKEN_LENGTH = 22
 const FORM_TOKEN = new RegExp(`^[A-Za-z0-9]{${FORM_TOKEN_LENGTH}}$`)
 
@@ -35,6 +39,8 @@ async function page(
     created?: ProgramsPageProps['created']
     /** The program this form already created: the answer to it posted again. */
     again?: Program
+    /** The roll this New keys form already made: the answer to it posted again. */
+    keysAgain?: EarlierRoll
     values?: Record<string, string>
     errors?: Record<string, string>
     status?: 200 | 201 | 400
@@ -50,9 +56,18 @@ async function page(
   const current =
     opts.created?.program.id ??
     opts.again?.id ??
+    opts.keysAgain?.programId ??
     programs.find((p) => p.id === c.req.query('program'))?.id ??
     programs[0]?.id
   const pending = current ? await pendingApplications(c.env.DB, current) : undefined
+  const rolled = opts.keysAgain
+  const keysAgain = rolled
+    ? {
+        id: rolled.programId,
+        name: programs.find((p) => p.id === rolled.programId)?.name ?? rolled.programId,
+        current: rolled.current,
+      }
+    : null
   return c.html(
     <ProgramsPage
       csrf={c.get('csrf')}
@@ -62,7 +77,9 @@ async function page(
       {...(pending === undefined ? {} : { pending })}
       created={opts.created ?? null}
       again={opts.again ? { id: opts.again.id, name: opts.again.name } : null}
+      keysAgain={keysAgain}
       formToken={randomToken(FORM_TOKEN_LENGTH)}
+      keysTokens={Object.fromEntries(programs.map((p) => [p.id, randomToken(FORM_TOKEN_LENGTH)]))}
       values={opts.values ?? { currency: 'USD', commission_percent: '30' }}
       errors={opts.errors ?? {}}
     />,
@@ -115,8 +132,17 @@ programDashboardRoutes.post('/dashboard/programs', async (c) => {
 
 programDashboardRoutes.post('/dashboard/programs/:id/keys', async (c) => {
   const id = c.req.param('id')
-  const keys = await rollKeys(c.env.DB, id)
+  const raw = await c.req.parseBody()
+  const token = typeof raw.form_token === 'string' ? raw.form_token : ''
+  // Only the page's own New keys forms post here, and each carries its token.
+  if (!FORM_TOKEN.test(token)) {
+    const message = 'That New keys form was out of date, so no key was changed: press New keys again.'
+    return page(c, { errors: { _keys: message }, status: 400 })
+  }
+  const outcome = await rollKeysOnce(c.env.DB, id, token)
+  if ('earlier' in outcome) return page(c, { keysAgain: outcome.earlier })
   const row = await c.env.DB.prepare('SELECT * FROM programs WHERE id = ?').bind(id).first()
   const program = programJson(row ?? {})
-  return page(c, { created: { program, keys, rolled: true, checklist: await checklistState(c.env, id) } })
+  const checklist = await checklistState(c.env, id)
+  return page(c, { created: { program, keys: outcome.keys, rolled: true, checklist } })
 })

@@ -1,24 +1,45 @@
 /**
  * The dashboard's Programs page in the Workers runtime: a founder creates a program with the
  * form and gets its keys once with the snippets filled in; a refused field is named next to it;
- * the first-run checklist starts from what the program already has; and the overview shows the
- * checklist until it is done.
+ * the first-run checklist starts from what the program already has; the overview shows the
+ * checklist until it is done; and each New keys form rolls a program's keys once.
  */
+import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import { fetchPage, postForm, signIn } from '../../test/dashboard-session'
 import { BROWSER_UA, call, clickId, createAffiliate, createProgram } from '../../test/helpers'
 
 const stepDone = (html: string, step: string) => new RegExp(`data-step="${step}" data-done="true"`).test(html)
 
-/** The hidden fields of the page's "New program" form, as a browser would post them. */
-function hiddenFields(html: string): Record<string, string> {
-  const form = /<form[^>]*id="new-program"[\s\S]*?<\/form>/.exec(html)?.[0] ?? ''
+/**
+ * The hidden fields of one of the page's forms, as a browser would post them: the "New program"
+ * form unless `attribute` (e.g. `action="/dashboard/programs/prg_…/keys"`) names another.
+ */
+function hiddenFields(html: string, attribute = 'id="new-program"'): Record<string, string> {
+  const open = html.split('<form').find((f) => f.slice(0, f.indexOf('>')).includes(attribute)) ?? ''
+  const form = open.split('</form>')[0] ?? ''
   const fields: Record<string, string> = {}
   for (const input of form.match(/<input[^>]*type="hidden"[^>]*>/g) ?? []) {
     const name = /name="([^"]*)"/.exec(input)?.[1]
     if (name) fields[name] = /value="([^"]*)"/.exec(input)?.[1] ?? ''
   }
   return fields
+}
+
+/** The hidden fields of the "New keys" form on a program's row. */
+const keysForm = (html: string, programId: string) =>
+  hiddenFields(html, `action="/dashboard/programs/${programId}/keys"`)
+
+const shownKey = (html: string, id: string) =>
+  new RegExp(`id="${id}" class="link-url" readonly="" value="([^"]+)"`).exec(html)?.[1] ?? ''
+
+async function activeKeys(programId: string): Promise<{ active: number; all: number }> {
+  const row = await env.DB.prepare(
+    'SELECT count(*) AS all_keys, sum(revoked_at IS NULL) AS active FROM api_keys WHERE program_id = ?',
+  )
+    .bind(programId)
+    .first<{ all_keys: number; active: number }>()
+  return { active: row?.active ?? 0, all: row?.all_keys ?? 0 }
 }
 
 async function programsNamed(name: string): Promise<number> {
@@ -110,6 +131,65 @@ describe('dashboard programs page', () => {
     ])
     expect(answers.map((a) => a.status).sort()).toEqual([200, 201])
     expect(await programsNamed('Clicked Twice')).toBe(1)
+  })
+
+  it('rolls a program’s keys once per New keys form: posted again (a reload), it rolls nothing', async () => {
+    const { program, keys: old } = await createProgram({ name: 'Rolled Once' })
+    const session = await signIn()
+    const list = await fetchPage('/dashboard/programs', { headers: { cookie: session.cookie } })
+    const fields = keysForm(list.text, program.id)
+    const path = `/dashboard/programs/${program.id}/keys`
+
+    const first = await postForm(session, path, fields)
+    expect(first.status).toBe(200)
+    expect(first.text).toContain('id="new-keys"')
+    const sk = shownKey(first.text, 'key-secret')
+    const testSk = shownKey(first.text, 'key-test-secret')
+    expect(sk).toMatch(/^sk_live_/)
+    expect((await call('GET', '/v1/program', { token: old.secret })).status).toBe(401)
+
+    // The browser posts the same form again: nothing is rolled, no key is shown, and it says why.
+    const again = await postForm(session, path, fields)
+    expect((await call('GET', '/v1/program', { token: sk })).status).toBe(200)
+    expect((await call('GET', '/v1/program', { token: testSk })).status).toBe(200)
+    expect(await activeKeys(program.id)).toEqual({ active: 4, all: 8 })
+    expect(again.status).toBe(200)
+    expect(again.text).toContain('id="keys-already-issued"')
+    expect(again.text).toContain('New keys for Rolled Once were already issued')
+    expect(again.text).not.toContain('id="new-keys"')
+    expect(again.text).not.toMatch(/sk_live_|pk_live_|sk_test_|pk_test_/)
+
+    // Lost them after all? The answer's own New keys form is a new one, and it rolls them.
+    const next = await postForm(session, path, keysForm(again.text, program.id))
+    expect(next.status).toBe(200)
+    const nextSk = shownKey(next.text, 'key-secret')
+    expect(nextSk).toMatch(/^sk_live_/)
+    expect((await call('GET', '/v1/program', { token: sk })).status).toBe(401)
+    expect((await call('GET', '/v1/program', { token: nextSk })).status).toBe(200)
+    // The first form once more (back, then reload): still nothing rolled, and it says its keys are gone.
+    const stale = await postForm(session, path, fields)
+    expect(stale.text).toContain('have since been replaced by newer ones')
+    expect((await call('GET', '/v1/program', { token: nextSk })).status).toBe(200)
+
+    // A double click posts one form twice at once: one roll, one answer with keys, and they work.
+    const clicked = keysForm(next.text, program.id)
+    const answers = await Promise.all([postForm(session, path, clicked), postForm(session, path, clicked)])
+    const withKeys = answers.filter((a) => a.text.includes('id="new-keys"'))
+    expect(withKeys).toHaveLength(1)
+    expect(await activeKeys(program.id)).toEqual({ active: 4, all: 16 })
+    const clickedSk = shownKey(withKeys[0]?.text ?? '', 'key-secret')
+    expect((await call('GET', '/v1/program', { token: clickedSk })).status).toBe(200)
+  })
+
+  it('refuses a New keys post without the page’s one-time token and rolls nothing', async () => {
+    const { program, keys } = await createProgram({ name: 'No Keys Token' })
+    const session = await signIn()
+    const refused = await postForm(session, `/dashboard/programs/${program.id}/keys`, {})
+    expect((await call('GET', '/v1/program', { token: keys.secret })).status).toBe(200)
+    expect(await activeKeys(program.id)).toEqual({ active: 4, all: 4 })
+    expect(refused.status).toBe(400)
+    expect(refused.text).not.toContain('id="new-keys"')
+    expect(refused.text).toContain('press New keys again')
   })
 
   it('names a refused field next to it, keeps what was typed and creates nothing', async () => {

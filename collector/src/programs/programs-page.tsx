@@ -3,7 +3,7 @@
  * and a form that creates one. The answer to that form is the only place the new program's keys
  * are ever shown (they are stored hashed), with the install snippets filled in and the live
  * first-run checklist. The same form posted again (a reload) says so instead, and points to
- * "New keys".
+ * "New keys"; a New keys form posted again rolls nothing and says so too.
  */
 import type { Child } from 'hono/jsx'
 import { Layout, Logo } from '../pages/layout'
@@ -31,8 +31,12 @@ export interface ProgramsPageProps {
   created: (ProgramCreated & { checklist: ChecklistState; rolled?: boolean }) | null
   /** The program the posted form had already created (a reload re-posts it): no keys, a note. */
   again: { id: string; name: string } | null
+  /** The roll the posted New keys form had already made (a reload re-posts it): no keys, a note. */
+  keysAgain: { id: string; name: string; current: boolean } | null
   /** The one-time token of the "New program" form: one program per token. */
   formToken: string
+  /** The one-time token of each program's "New keys" form, by program id: one roll per token. */
+  keysTokens: Record<string, string>
   values: Record<string, string>
   errors: Record<string, string>
 }
@@ -153,6 +157,22 @@ function AlreadyCreated({ again }: { again: NonNullable<ProgramsPageProps['again
   )
 }
 
+function KeysAlreadyIssued({ again }: { again: NonNullable<ProgramsPageProps['keysAgain']> }) {
+  return (
+    <section class="panel" id="keys-already-issued" aria-labelledby="keys-again-title">
+      <h2 id="keys-again-title">New keys for {again.name} were already issued</h2>
+      <p class="banner warn" role="status">
+        This form had already been sent (a reload sends it again), so no key was changed:{' '}
+        {again.current
+          ? 'the keys shown in the answer to it still work.'
+          : 'the keys shown in the answer to it have since been replaced by newer ones.'}{' '}
+        Keys are shown once and are not shown again. If you lost them, press <strong>New keys</strong> on its
+        row below: it issues four new keys and the ones shown before stop working.
+      </p>
+    </section>
+  )
+}
+
 export function ProgramsPage(p: ProgramsPageProps) {
   const f = { values: p.values, errors: p.errors }
   const progress = (s: ChecklistState): Child => {
@@ -180,8 +200,14 @@ export function ProgramsPage(p: ProgramsPageProps) {
       <main class="wrap" id="programs-page" data-live-program={p.created?.program.id ?? ''}>
         {p.created ? <Created created={p.created} origin={p.origin} /> : null}
         {p.again ? <AlreadyCreated again={p.again} /> : null}
+        {p.keysAgain ? <KeysAlreadyIssued again={p.keysAgain} /> : null}
         <section class="panel" aria-labelledby="list-title">
           <h2 id="list-title">Programs</h2>
+          {p.errors._keys ? (
+            <p class="error" role="alert" data-field="_keys">
+              {p.errors._keys}
+            </p>
+          ) : null}
           {p.programs.length ? (
             <section class="table-wrap" tabindex={0} aria-label="Programs list">
               <table class="data" id="programs">
@@ -216,6 +242,7 @@ export function ProgramsPage(p: ProgramsPageProps) {
                           class="inline-form"
                         >
                           <input type="hidden" name="_csrf" value={p.csrf} />
+                          <input type="hidden" name="form_token" value={p.keysTokens[row.id] ?? ''} />
                           <button type="submit" class="danger" aria-label={`Issue new keys for ${row.name}`}>
                             New keys
                           </button>
