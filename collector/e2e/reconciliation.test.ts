@@ -1,16 +1,14 @@
 /**
  * Reconciliation against Stripe, end to end: a real collector (wrangler dev, local D1) calls, with
  * the official `stripe` package, a local server that answers Stripe's own API paths and shapes
- * (`GET /v1/invoices` as a paginated list, `GET /v1/invoices/:id` with Stripe's 404), pointed at
- * by `STRIPE_API_BASE`. Nothing reaches the internet. Then the Health page's panel in Chromium.
+ * (fake-stripe.ts: `GET /v1/invoices` as a paginated list, `GET /v1/invoices/:id` with Stripe's
+ * 404), pointed at by `STRIPE_API_BASE`. Nothing reaches the internet. Then the Health page's
+ * panel in Chromium (how often it asks Stripe: reconciliation-panel.test.ts).
  */
-import { readFileSync } from 'node:fs'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import type { BrowserContext } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type FakeStripe, invoice, startFakeStripe } from './fake-stripe'
 import { type Collector, launchBrowser, launchCollector, resultsDir, signIn } from './support'
 
 // biome-ignore lint/suspicious/noExplicitAny: Stripe objects and API answers as JSON
@@ -20,122 +18,9 @@ const RK_LIVE = `rk_live_${'L1ve'.repeat(10)}5678`
 const RK_TEST = `rk_test_${'T3st'.repeat(10)}9012`
 const DAY = 86_400
 
-/** A paid invoice in Stripe's real shape: the basil fixture's object with the fields that matter set. */
-const template: Json = JSON.parse(
-  readFileSync(
-    join(
-      dirname(fileURLToPath(import.meta.url)),
-      '..',
-      'src',
-      'stripe',
-      'fixtures',
-      'invoice-paid-basil.json',
-    ),
-    'utf8',
-  ),
-).data.object
-
-function invoice(o: {
-  id: string
-  customer: string
-  amount?: number
-  status?: string
-  daysAgo?: number
-  livemode: boolean
-}): Json {
-  const created = Math.floor(Date.now() / 1000) - Math.round((o.daysAgo ?? 1) * DAY)
-  const paid = (o.status ?? 'paid') === 'paid'
-  const amount = o.amount ?? 4900
-  return {
-    ...structuredClone(template),
-    id: o.id,
-    customer: o.customer,
-    status: o.status ?? 'paid',
-    amount_due: amount,
-    amount_paid: paid ? amount : 0,
-    amount_remaining: paid ? 0 : amount,
-    total: amount,
-    subtotal: amount,
-    currency: 'usd',
-    created,
-    livemode: o.livemode,
-    status_transitions: {
-      ...template.status_transitions,
-      finalized_at: created,
-      paid_at: paid ? created + 2 : null,
-    },
-  }
-}
-
-/** Stripe's books, per restricted key: the live key sees live objects only, the test key test ones. */
-const books: Record<string, Json[]> = { [RK_LIVE]: [], [RK_TEST]: [] }
+let stripe: FakeStripe
 /** Every request the fake Stripe received: its path and its bearer. */
-const seen: Array<{ path: string; bearer: string }> = []
-
-function stripeError(res: import('node:http').ServerResponse, status: number, error: Json) {
-  res.writeHead(status, { 'content-type': 'application/json', 'request-id': `req_${seen.length}` })
-  res.end(JSON.stringify({ error }))
-}
-
-/** `GET /v1/invoices` and `GET /v1/invoices/:id` as api.stripe.com answers them. */
-function fakeStripe(): Server {
-  return createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1')
-    const bearer = (req.headers.authorization ?? '').replace(/^Bearer /, '')
-    seen.push({ path: `${req.method} ${url.pathname}`, bearer })
-    const book = books[bearer]
-    if (!book) {
-      return stripeError(res, 401, {
-        message: `Invalid API Key provided: ${bearer.slice(0, 8)}****${bearer.slice(-4)}`,
-        type: 'invalid_request_error',
-      })
-    }
-    if (req.method === 'GET' && url.pathname === '/v1/invoices') {
-      const q = url.searchParams
-      const gte = Number(q.get('created[gte]') ?? 0)
-      const lte = Number(q.get('created[lte]') ?? Number.MAX_SAFE_INTEGER)
-      const limit = Math.min(100, Number(q.get('limit') ?? 10))
-      // Newest first, as Stripe lists; `starting_after` is the last id of the previous page.
-      let rows = book
-        .filter(
-          (i) => (!q.get('status') || i.status === q.get('status')) && i.created >= gte && i.created <= lte,
-        )
-        .sort((a, b) => b.created - a.created || (a.id < b.id ? 1 : -1))
-      const after = q.get('starting_after')
-      if (after) rows = rows.slice(rows.findIndex((i) => i.id === after) + 1)
-      res.writeHead(200, { 'content-type': 'application/json', 'request-id': `req_${seen.length}` })
-      return res.end(
-        JSON.stringify({
-          object: 'list',
-          data: rows.slice(0, limit),
-          has_more: rows.length > limit,
-          url: '/v1/invoices',
-        }),
-      )
-    }
-    const one = /^\/v1\/invoices\/([^/]+)$/.exec(url.pathname)
-    if (req.method === 'GET' && one) {
-      const found = book.find((i) => i.id === decodeURIComponent(one[1] ?? ''))
-      if (found) {
-        res.writeHead(200, { 'content-type': 'application/json' })
-        return res.end(JSON.stringify(found))
-      }
-      return stripeError(res, 404, {
-        code: 'resource_missing',
-        doc_url: 'https://stripe.com/docs/error-codes/resource-missing',
-        message: `No such invoice: '${one[1]}'`,
-        param: 'invoice',
-        type: 'invalid_request_error',
-      })
-    }
-    return stripeError(res, 404, {
-      message: `Unrecognized request URL (${req.method}: ${url.pathname}).`,
-      type: 'invalid_request_error',
-    })
-  })
-}
-
-let stripe: Server
+let seen: FakeStripe['seen'] = []
 let collector: Collector
 let browser: BrowserContext
 let programId = ''
@@ -149,10 +34,11 @@ async function ok(method: string, path: string, token: string, body?: unknown): 
 }
 
 beforeAll(async () => {
-  stripe = fakeStripe()
-  await new Promise<void>((resolve) => stripe.listen(0, '127.0.0.1', resolve))
-  const port = (stripe.address() as AddressInfo).port
-  collector = await launchCollector({ vars: { STRIPE_API_BASE: `http://127.0.0.1:${port}` } })
+  stripe = await startFakeStripe()
+  seen = stripe.seen
+  stripe.books[RK_LIVE] = []
+  stripe.books[RK_TEST] = []
+  collector = await launchCollector({ vars: { STRIPE_API_BASE: stripe.url } })
   browser = await launchBrowser()
 
   const created = await collector.createProgram({ name: 'Ledger Co' })
@@ -211,7 +97,7 @@ beforeAll(async () => {
     amount: 1000,
   })
 
-  books[RK_LIVE]?.push(
+  stripe.books[RK_LIVE]?.push(
     invoice({ id: 'in_missed', customer: 'cus_missed', amount: 7900, livemode: true }),
     invoice({ id: 'in_ok', customer: 'cus_ok', livemode: true }),
     invoice({ id: 'in_paidout', customer: 'cus_paid', amount: 10_000, livemode: true }),
@@ -233,7 +119,7 @@ beforeAll(async () => {
     amount: 300,
     currency: 'USD',
   })
-  books[RK_TEST]?.push(
+  stripe.books[RK_TEST]?.push(
     invoice({ id: 'in_test_missed', customer: 'cus_test_missed', amount: 1200, livemode: false }),
   )
 })
@@ -241,7 +127,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close()
   await collector?.stop()
-  await new Promise((r) => stripe?.close(r))
+  await stripe?.close()
 })
 
 describe('restricted keys on the Stripe integration', () => {

@@ -1,4 +1,7 @@
-/** The Health page and the journey view behind the dashboard session; the purge behind CSRF, same origin and its box. */
+/**
+ * The Health page and the journey view behind the dashboard session; the purge behind CSRF, same
+ * origin and its box; reconciliation's Check now behind CSRF too.
+ */
 import { describe, expect, it } from 'vitest'
 import { fetchPage, postForm, signIn } from './dashboard-session'
 import { call, createProgram } from './helpers'
@@ -40,5 +43,26 @@ describe('health page and journey view', () => {
     expect(done.status).toBe(200)
     expect(done.text).toContain('Test data deleted')
     expect(await conversions()).toBe(0)
+  })
+
+  it('Check now is a post behind the CSRF token, answered with the Health page of its program and mode', async () => {
+    const { program } = await createProgram()
+    const session = await signIn()
+    const check = `/dashboard/health/reconcile?program=${program.id}&mode=test`
+    expect((await postForm(session, check, {}, { csrf: false })).status).toBe(403)
+    const done = await postForm(session, check, {})
+    expect(done.status).toBe(303)
+    expect(done.headers.get('location')).toBe(
+      `/dashboard/health?program=${program.id}&mode=test#reconciliation`,
+    )
+    const unknown = await postForm(session, '/dashboard/health/reconcile?program=prg_nope&mode=live', {})
+    expect(unknown.status).toBe(303)
+    expect(unknown.headers.get('location')).toBe('/dashboard')
+    // No restricted key stored: nothing to check, and no button to press.
+    const page = await fetchPage(`/dashboard/health?program=${program.id}&mode=test`, {
+      headers: { cookie: session.cookie },
+    })
+    expect(page.text).toContain('id="reconciliation-off"')
+    expect(page.text).not.toContain('id="reconciliation-refresh"')
   })
 })

@@ -3,8 +3,10 @@
  * Tracking health (the last click and the origins the script runs on, attributed and bot shares,
  * blocked clicks, webhook and Stripe delivery state, the hub's queue), reconciliation with Stripe
  * (reconciliation/panel.tsx), the program's alerts with their messages, and — on the test-data
- * view — the button that deletes all test data, behind a confirmation. Server-rendered, no script: reload for fresh figures (the overview's live feed
- * shows each alert the moment it is raised). Founders only, like everything it shows.
+ * view — the button that deletes all test data, behind a confirmation. Server-rendered, no script:
+ * reload for fresh figures (the overview's live feed shows each alert the moment it is raised),
+ * except reconciliation's, which is kept for a few minutes and has its own Check now
+ * (reconciliation/panel-data.ts). Founders only, like everything it shows.
  */
 
 import type { TrackingHealthView } from '../alerts/routes'
@@ -13,7 +15,7 @@ import { formatAgo, formatCount } from '../pages/format'
 import { Layout, Logo } from '../pages/layout'
 import { DashboardNav } from '../pages/nav'
 import { ReconciliationPanel } from '../reconciliation/panel'
-import type { ReconciliationPanelData } from '../reconciliation/service'
+import type { ReconciliationPanelData } from '../reconciliation/panel-data'
 import type { Mode } from '../shared'
 
 export interface HealthPageProps {
@@ -24,7 +26,7 @@ export interface HealthPageProps {
   pending?: number
   health: TrackingHealthView
   alerts: Alert[]
-  /** Reconciliation with Stripe over the last 30 days; left out, the section is not shown. */
+  /** Reconciliation with Stripe over the last 30 days, as kept; left out, the section is not shown. */
   reconciliation?: ReconciliationPanelData
   /** After a purge: how many records went, per table. */
   purged: Record<string, number> | null
@@ -165,7 +167,13 @@ export function HealthPage(p: HealthPageProps) {
         </section>
 
         {p.reconciliation ? (
-          <ReconciliationPanel data={p.reconciliation} programId={p.programId} mode={p.mode} now={p.now} />
+          <ReconciliationPanel
+            data={p.reconciliation}
+            csrf={p.csrf}
+            programId={p.programId}
+            mode={p.mode}
+            now={p.now}
+          />
         ) : null}
 
         <section class="panel" aria-labelledby="alerts-h">

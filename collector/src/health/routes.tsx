@@ -1,7 +1,8 @@
 /**
- * The dashboard's Health page and its test-data purge (session cookie; CSRF token and same origin
- * on the post), reading through the same functions as `GET /v1/health` and `GET /v1/alerts` and
- * purging through the same hub operation as `DELETE /v1/test-data`.
+ * The dashboard's Health page, its test-data purge and its reconciliation "Check now" (session
+ * cookie; CSRF token and same origin on the posts), reading through the same functions as
+ * `GET /v1/health` and `GET /v1/alerts` and purging through the same hub operation as
+ * `DELETE /v1/test-data`. The reconciliation panel is the kept one (reconciliation/panel-data.ts).
  */
 import { type Context, Hono } from 'hono'
 import { alertList, trackingHealthView } from '../alerts/routes'
@@ -9,7 +10,7 @@ import { pendingApplications } from '../join/applications'
 import { requireCsrf, requireSession, type SessionEnv } from '../lib/session'
 import { pageHeaders } from '../pages/layout'
 import { programNames } from '../program/data'
-import { reconciliationPanel } from '../reconciliation/service'
+import { reconciliationPanel } from '../reconciliation/panel-data'
 import type { Mode } from '../shared'
 import { purgeTestData } from '../test-mode/routes'
 import { HealthPage } from './page'
@@ -51,9 +52,26 @@ async function page(
   )
 }
 
+const modeOf = (c: Context<SessionEnv>): Mode => (c.req.query('mode') === 'test' ? 'test' : 'live')
+
 healthDashboardRoutes.get('/dashboard/health', (c) =>
-  page(c, c.req.query('mode') === 'test' ? 'test' : 'live', { purged: null, confirmMissing: false }),
+  page(c, modeOf(c), { purged: null, confirmMissing: false }),
 )
+
+// "Check now": a post, so a reload or a link never repeats it, answered with the page's own URL
+// (post, redirect, get). The kept panel decides whether Stripe is asked again (at most once per
+// 30 s per program and mode); the page then shows the panel just kept.
+healthDashboardRoutes.post('/dashboard/health/reconcile', async (c) => {
+  const programs = await programNames(c.env.DB)
+  const program = programs.find((p) => p.id === c.req.query('program'))
+  if (!program) return c.redirect('/dashboard', 303)
+  const mode = modeOf(c)
+  await reconciliationPanel(c.env, program.id, mode, Date.now(), { checkNow: true })
+  return c.redirect(
+    `/dashboard/health?program=${encodeURIComponent(program.id)}&mode=${mode}#reconciliation`,
+    303,
+  )
+})
 
 healthDashboardRoutes.post('/dashboard/health/purge-test-data', async (c) => {
   const form = await c.req.parseBody()

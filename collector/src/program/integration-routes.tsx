@@ -9,6 +9,7 @@ import { pendingApplications } from '../join/applications'
 import { ApiError } from '../lib/errors'
 import type { SessionEnv } from '../lib/session'
 import { parseWith } from '../lib/validate'
+import { dropReconciliationPanels } from '../reconciliation/panel-data'
 import type { Program } from '../shared'
 import { deleteIntegration, putIntegration } from '../stripe/data'
 import { stripeIntegrationInput } from '../stripe/routes'
@@ -74,6 +75,7 @@ integrationDashboardRoutes.post('/dashboard/settings/stripe', async (c) => {
       ...(text(form.test_restricted_key) ? { test_restricted_key: text(form.test_restricted_key) } : {}),
     })
     await putIntegration(c.env.DB, p.id, body)
+    dropReconciliationPanels(p.id)
   } catch (err) {
     if (!(err instanceof ApiError) || err.status >= 500) throw err
     const field =
@@ -93,6 +95,7 @@ integrationDashboardRoutes.post('/dashboard/settings/stripe', async (c) => {
 integrationDashboardRoutes.post('/dashboard/settings/stripe/disconnect', async (c) => {
   const { program: p } = await program(c)
   await deleteIntegration(c.env.DB, p.id)
+  dropReconciliationPanels(p.id)
   return back(c, p, 'stripe_disconnected', 'stripe')
 })
 

@@ -1,15 +1,18 @@
 /**
  * The Health page's "Reconciliation with Stripe" section: the last 30 days' three lists of
  * `GET /v1/reconciliation` for the page's mode, each customer linked to their journey view; or,
- * with no restricted key stored for that mode, one sentence saying how to turn it on.
+ * with no restricted key stored for that mode, one sentence saying how to turn it on. The result is
+ * kept for a few minutes (panel-data.ts): the panel says when Stripe was asked and has a
+ * "Check now" button that asks again.
  */
 import { journeyHref } from '../journey/href'
 import { formatAgo, formatCount, formatMoney } from '../pages/format'
 import type { AffiliateRef, Mode } from '../shared'
-import type { ReconciliationPanelData } from './service'
+import { PANEL_TTL_MS, type ReconciliationPanelData } from './panel-data'
 
 export interface ReconciliationPanelProps {
   data: ReconciliationPanelData
+  csrf: string
   programId: string
   mode: Mode
   now: number
@@ -25,6 +28,25 @@ function When({ at, now }: { at: string; now: number }) {
   return <time datetime={at}>{formatAgo(at, now)}</time>
 }
 
+/** "Checked 3 min ago (14:05 UTC) · kept for 5 minutes [Check now]". */
+function Checked(p: { at: string; now: number; csrf: string; programId: string; mode: Mode }) {
+  const action = `/dashboard/health/reconcile?program=${encodeURIComponent(p.programId)}&mode=${p.mode}`
+  const utc = `${new Date(p.at).toISOString().slice(11, 16)} UTC`
+  return (
+    <div class="muted" id="reconciliation-at">
+      Checked{' '}
+      <time datetime={p.at} title={utc}>
+        {formatAgo(p.at, p.now)}
+      </time>{' '}
+      ({utc}) · kept for {Math.round(PANEL_TTL_MS / 60_000)} minutes
+      <form method="post" action={action} class="inline-form" id="reconciliation-refresh">
+        <input type="hidden" name="_csrf" value={p.csrf} />
+        <button type="submit">Check now</button>
+      </form>
+    </div>
+  )
+}
+
 export function ReconciliationPanel(p: ReconciliationPanelProps) {
   const d = p.data
   const keyField = p.mode === 'live' ? 'restricted_key' : 'test_restricted_key'
@@ -37,12 +59,17 @@ export function ReconciliationPanel(p: ReconciliationPanelProps) {
           restricted key of Stripe as <code>{keyField}</code> with <code>PUT /v1/integrations/stripe</code>{' '}
           (docs/reconciliation.md explains how to create one).
         </p>
-      ) : d.state === 'error' ? (
-        <p class="banner error" role="alert" id="reconciliation-error">
-          Stripe could not be compared: {d.message}
-        </p>
       ) : (
-        <ReconciliationLists {...p} reconciliation={d.reconciliation} />
+        <>
+          <Checked at={d.checkedAt} now={p.now} csrf={p.csrf} programId={p.programId} mode={p.mode} />
+          {d.state === 'error' ? (
+            <p class="banner error" role="alert" id="reconciliation-error">
+              Stripe could not be compared: {d.message}
+            </p>
+          ) : (
+            <ReconciliationLists {...p} reconciliation={d.reconciliation} />
+          )}
+        </>
       )}
     </section>
   )

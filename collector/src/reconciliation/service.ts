@@ -1,6 +1,7 @@
 /**
  * One reconciliation of a program's mode over a range: reads Stripe with the mode's restricted
- * key and D1, then compares (compare.ts). Shared by `GET /v1/reconciliation` and the Health page.
+ * key and D1, then compares (compare.ts). Shared by `GET /v1/reconciliation` (a fresh run on every
+ * call) and the Health page (panel-data.ts, which keeps its result for a few minutes).
  */
 import type { Env } from '../lib/env'
 import { ApiError } from '../lib/errors'
@@ -16,9 +17,9 @@ import {
   referredCustomers,
   refundsAfterPayout,
 } from './data'
-import { MAX_LOOKUPS, StripeUnavailableError, stripeReader } from './stripe-api'
+import { MAX_LOOKUPS, stripeReader } from './stripe-api'
 
-const DAY_MS = 86_400_000
+export const DAY_MS = 86_400_000
 export const DEFAULT_DAYS = 30
 export const MAX_DAYS = 93
 
@@ -59,6 +60,7 @@ export async function restrictedKeyOf(env: Env, programId: string, mode: Mode): 
   return (mode === 'live' ? row?.restrictedKey : row?.testRestrictedKey) ?? null
 }
 
+/** A fresh reconciliation with the mode's stored restricted key; never kept (`GET /v1/reconciliation`). */
 export async function runReconciliation(
   env: Env,
   programId: string,
@@ -74,6 +76,18 @@ export async function runReconciliation(
       field,
     )
   }
+  return reconcileWithKey(env, programId, mode, key, range)
+}
+
+/** A reconciliation with the given restricted key of the mode (the caller has read it from D1). */
+export async function reconcileWithKey(
+  env: Env,
+  programId: string,
+  mode: Mode,
+  key: string,
+  range: ReconciliationRange,
+): Promise<Reconciliation> {
+  const field = restrictedKeyField(mode)
   const scope = { programId, mode }
   const window = { from: new Date(range.from).toISOString(), to: new Date(range.to).toISOString() }
   const stripe = await stripeReader(env, key, field)
@@ -109,34 +123,5 @@ export async function runReconciliation(
       conversions.length > MAX_ROWS ||
       refunds.length > MAX_ROWS ||
       toLookUp.length > MAX_LOOKUPS,
-  }
-}
-
-/** What the Health page shows: nothing to reconcile with, the lists, or why Stripe could not be read. */
-export type ReconciliationPanelData =
-  | { state: 'off' }
-  | { state: 'ok'; reconciliation: Reconciliation }
-  | { state: 'error'; message: string }
-
-/** The last 30 days of the mode, for the Health page; never throws (the page must still render). */
-export async function reconciliationPanel(
-  env: Env,
-  programId: string,
-  mode: Mode,
-  now: number,
-): Promise<ReconciliationPanelData> {
-  if (!(await restrictedKeyOf(env, programId, mode))) return { state: 'off' }
-  try {
-    const reconciliation = await runReconciliation(env, programId, mode, {
-      from: now - DEFAULT_DAYS * DAY_MS,
-      to: now,
-    })
-    return { state: 'ok', reconciliation }
-  } catch (err) {
-    if (err instanceof ApiError || err instanceof StripeUnavailableError)
-      return { state: 'error', message: err.message }
-    // The error's name only: an unexpected error's text could carry the request, and so the key.
-    console.error('reconciliation panel', programId, mode, err instanceof Error ? err.name : typeof err)
-    return { state: 'error', message: 'Reconciliation failed; see the collector’s logs.' }
   }
 }

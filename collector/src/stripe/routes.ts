@@ -12,6 +12,7 @@ import { requireSecretKey } from '../lib/auth'
 import { type AppEnv, type Env, hubFor, publicOrigin } from '../lib/env'
 import { ApiError } from '../lib/errors'
 import { parseBody } from '../lib/validate'
+import { dropReconciliationPanels } from '../reconciliation/panel-data'
 import { applyStripeAction, flushDeferredInvoices } from './apply'
 import {
   deleteIntegration,
@@ -130,6 +131,7 @@ stripeRoutes.put('/v1/integrations/stripe', async (c) => {
   const programId = liveProgram(c)
   const body = await parseBody(c, stripeIntegrationInput)
   const row = await putIntegration(c.env.DB, programId, body)
+  dropReconciliationPanels(programId)
   return c.json({ stripe: integrationView(c.env, c.req.url, programId, row) })
 })
 
@@ -141,6 +143,7 @@ stripeRoutes.get('/v1/integrations/stripe', async (c) => {
 stripeRoutes.delete('/v1/integrations/stripe', async (c) => {
   const programId = liveProgram(c)
   await deleteIntegration(c.env.DB, programId)
+  dropReconciliationPanels(programId)
   return c.json({ stripe: integrationView(c.env, c.req.url, programId, null) })
 })
 

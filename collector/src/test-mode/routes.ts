@@ -8,14 +8,19 @@ import type { PurgeBody } from '../hub/purge-test-data'
 import { requireSecretKey } from '../lib/auth'
 import { type AppEnv, type Env, hubFor } from '../lib/env'
 import { ApiError } from '../lib/errors'
+import { dropReconciliationPanels } from '../reconciliation/panel-data'
 
 export const testModeRoutes = new Hono<AppEnv>()
 
 testModeRoutes.use('/v1/test-data', requireSecretKey)
 
-/** Runs the purge through the program's hub; the dashboard's button calls this too. */
+/**
+ * Runs the purge through the program's hub; the dashboard's button calls this too. The kept
+ * test-mode reconciliation panel goes with the data it was computed from.
+ */
 export async function purgeTestData(env: Env, programId: string): Promise<PurgeBody> {
   const result = await hubFor(env, programId).purgeTestData(programId)
+  dropReconciliationPanels(programId, ['test'])
   if (!result.ok) throw new ApiError(result.code, result.message, result.field)
   return result.body
 }
