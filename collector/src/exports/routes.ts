@@ -11,13 +11,13 @@ import { z } from 'zod'
 import { requireSecretKey } from '../lib/auth'
 import type { AppEnv } from '../lib/env'
 import { ApiError } from '../lib/errors'
+import { assertKnownQuery } from '../lib/query'
 import { requireSession, type SessionEnv } from '../lib/session'
 import { describeRoute } from '../openapi/registry'
 import type { Mode } from '../shared'
 import { latestConversions } from './data'
 import {
   affiliatesExport,
-  assertKnown,
   CONVERSION_QUERY,
   commissionsExport,
   conversionFilter,
@@ -32,7 +32,7 @@ export const exportRoutes = new Hono<AppEnv>()
 exportRoutes.get('/v1/conversions', requireSecretKey, async (c) => {
   const { programId, mode } = c.get('auth')
   const q = c.req.query()
-  assertKnown(q, CONVERSION_QUERY)
+  assertKnownQuery(q, CONVERSION_QUERY)
   if (wantsCsv(q)) return conversionsExport(c.env, programId, mode, q)
   const limit = q.limit === undefined ? 100 : /^\d{1,3}$/.test(q.limit) ? Number(q.limit) : Number.NaN
   if (!Number.isInteger(limit) || limit < 1 || limit > 500)
@@ -64,21 +64,21 @@ function filtersOf(c: Context<SessionEnv>): Query {
 
 dashboardExportRoutes.get('/dashboard/api/exports/affiliates.csv', async (c) => {
   const { programId, mode } = await dashboardScope(c)
-  assertKnown(filtersOf(c), [])
+  assertKnownQuery(filtersOf(c), [])
   return affiliatesExport(c, programId, mode)
 })
 
 dashboardExportRoutes.get('/dashboard/api/exports/conversions.csv', async (c) => {
   const { programId, mode } = await dashboardScope(c)
   const q = filtersOf(c)
-  assertKnown(q, ['from', 'to', 'affiliate', 'customer'])
+  assertKnownQuery(q, ['from', 'to', 'affiliate', 'customer'])
   return conversionsExport(c.env, programId, mode, q)
 })
 
 dashboardExportRoutes.get('/dashboard/api/exports/commissions.csv', async (c) => {
   const { programId, mode } = await dashboardScope(c)
   const q = filtersOf(c)
-  assertKnown(q, ['status', 'affiliate', 'from', 'to'])
+  assertKnownQuery(q, ['status', 'affiliate', 'from', 'to'])
   return commissionsExport(c.env, programId, mode, q)
 })
 

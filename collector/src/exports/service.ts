@@ -69,11 +69,6 @@ export function wantsCsv(q: Query): boolean {
   throw new ApiError('invalid_request', 'format must be json or csv', 'format')
 }
 
-export function assertKnown(q: Query, known: readonly string[]): void {
-  const unknown = Object.keys(q).find((k) => !known.includes(k))
-  if (unknown) throw new ApiError('invalid_request', `Unknown query parameter ${unknown}`, unknown)
-}
-
 export async function conversionFilter(env: Env, programId: string, mode: Mode, q: Query) {
   const from = queryTime(q.from, 'from', 'start')
   const to = queryTime(q.to, 'to', 'end')

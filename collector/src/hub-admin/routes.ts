@@ -10,6 +10,7 @@ import { Hono } from 'hono'
 import { requireAdmin } from '../lib/auth'
 import { type AppEnv, hubFor } from '../lib/env'
 import { ApiError } from '../lib/errors'
+import { assertKnownQuery } from '../lib/query'
 
 export const hubAdminRoutes = new Hono<AppEnv>()
 
@@ -22,6 +23,7 @@ async function programExists(db: D1Database, id: string): Promise<string> {
 }
 
 hubAdminRoutes.get('/v1/admin/programs/:id/audit', async (c) => {
+  assertKnownQuery(c.req.query(), [])
   const id = await programExists(c.env.DB, c.req.param('id'))
   const differences = await hubFor(c.env, id).audit()
   return c.json({ program_id: id, equal: differences.length === 0, differences })
@@ -34,6 +36,7 @@ hubAdminRoutes.post('/v1/admin/programs/:id/rebuild', async (c) => {
 })
 
 hubAdminRoutes.get('/v1/admin/programs/:id/health', async (c) => {
+  assertKnownQuery(c.req.query(), [])
   const id = await programExists(c.env.DB, c.req.param('id'))
   return c.json({ program_id: id, hub: await hubFor(c.env, id).health() })
 })

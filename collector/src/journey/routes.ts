@@ -8,6 +8,7 @@ import { Hono } from 'hono'
 import { requireSecretKey } from '../lib/auth'
 import { type AppEnv, type Env, hubFor } from '../lib/env'
 import { ApiError } from '../lib/errors'
+import { assertKnownQuery } from '../lib/query'
 import type { Mode } from '../shared'
 import { loadJourney } from './data'
 import { type Journey, journeyJson } from './journey'
@@ -44,8 +45,7 @@ export async function customerJourney(
 
 journeyRoutes.get('/v1/customers/:id/journey', async (c) => {
   const { programId, mode } = c.get('auth')
-  const unknown = Object.keys(c.req.query())[0]
-  if (unknown) throw new ApiError('invalid_request', `Unknown query parameter ${unknown}`, unknown)
+  assertKnownQuery(c.req.query(), [])
   const id = customerIdParam(c.req.param('id'))
   return c.json({ journey: await customerJourney(c.env, programId, mode, id) })
 })

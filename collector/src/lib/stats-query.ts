@@ -24,8 +24,11 @@ import {
 import { MIN_TIME } from './schemas'
 import { queryText, queryTime } from './validate'
 
+/** The query parameters `GET /v1/stats` takes (any other is refused there). */
+export const STATS_QUERY = ['from', 'to', 'affiliate', 'sub', 'interval', 'tz'] as const
+
 /** Query parameters as `GET /v1/stats` takes them: `from`, `to`, `affiliate`, `sub`, `interval`, `tz`. */
-export type StatsQuery = Partial<Record<'from' | 'to' | 'affiliate' | 'sub' | 'interval' | 'tz', string>>
+export type StatsQuery = Partial<Record<(typeof STATS_QUERY)[number], string>>
 
 const HOUR = 3_600_000
 const DAY = 86_400_000

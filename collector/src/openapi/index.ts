@@ -5,6 +5,7 @@
  */
 import { Hono } from 'hono'
 import { type AppEnv, publicOrigin } from '../lib/env'
+import { assertKnownQuery } from '../lib/query'
 import './describe-alerts'
 import './describe-core'
 import './describe-customers'
@@ -20,6 +21,7 @@ export const openapiRoutes = new Hono<AppEnv>()
 let cached: { origin: string; body: string } | null = null
 
 openapiRoutes.get('/v1/openapi.json', (c) => {
+  assertKnownQuery(c.req.query(), [])
   const origin = publicOrigin(c.env, c.req.url)
   if (cached?.origin !== origin)
     cached = { origin, body: JSON.stringify(buildDocument({ serverUrl: origin })) }

@@ -319,6 +319,8 @@ function operation(doc: RouteDoc): Record<string, unknown> {
     errors.add(400)
     errors.add(413)
   }
+  // Every GET /v1 endpoint refuses a query parameter it does not list (lib/query.ts).
+  if (doc.method === 'get' && doc.path.startsWith('/v1/')) errors.add(400)
   for (const status of [...errors].sort()) responses[String(status)] ??= errorResponse(status)
   const body = doc.body && {
     required: !doc.bodyOptional,

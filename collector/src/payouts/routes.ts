@@ -9,6 +9,7 @@ import { z } from 'zod'
 import { csvHeaders } from '../domain/csv'
 import { requireSecretKey } from '../lib/auth'
 import type { AppEnv } from '../lib/env'
+import { assertKnownQuery } from '../lib/query'
 import { parseWith } from '../lib/validate'
 import { payoutDashboardRoutes } from './dashboard-routes'
 import {
@@ -39,11 +40,13 @@ payoutRoutes.post('/v1/payouts', async (c) => {
 
 payoutRoutes.get('/v1/payouts', async (c) => {
   const { programId, mode } = c.get('auth')
+  assertKnownQuery(c.req.query(), ['limit'])
   return c.json({ payouts: await payoutList(c.env.DB, programId, mode, c.req.query('limit')) })
 })
 
 payoutRoutes.get('/v1/payouts/:id', async (c) => {
   const { programId, mode } = c.get('auth')
+  assertKnownQuery(c.req.query(), [])
   return c.json({ payout: await getPayout(c.env.DB, programId, mode, c.req.param('id')) })
 })
 
@@ -55,6 +58,7 @@ payoutRoutes.post('/v1/payouts/:id/paid', async (c) => {
 
 payoutRoutes.get('/v1/payouts/:id/paypal.csv', async (c) => {
   const { programId, mode } = c.get('auth')
+  assertKnownQuery(c.req.query(), ['currency'])
   const payout = await getPayout(c.env.DB, programId, mode, c.req.param('id'))
   const file = paypalFile(payout, c.req.query('currency'))
   return c.body(file.body, 200, csvHeaders(file.name))
@@ -62,6 +66,7 @@ payoutRoutes.get('/v1/payouts/:id/paypal.csv', async (c) => {
 
 payoutRoutes.get('/v1/payouts/:id/export.csv', async (c) => {
   const { programId, mode } = c.get('auth')
+  assertKnownQuery(c.req.query(), [])
   const file = exportFile(await getPayout(c.env.DB, programId, mode, c.req.param('id')))
   return c.body(file.body, 200, csvHeaders(file.name))
 })

@@ -6,6 +6,7 @@ import { Hono } from 'hono'
 import { requireSecretKey } from '../lib/auth'
 import type { AppEnv } from '../lib/env'
 import { ApiError } from '../lib/errors'
+import { assertKnownQuery } from '../lib/query'
 import { parseBody } from '../lib/validate'
 import { readProgram, updateProgram } from './data'
 import { programPatch } from './input'
@@ -15,6 +16,7 @@ export const programSettingsRoutes = new Hono<AppEnv>()
 programSettingsRoutes.use('/v1/program', requireSecretKey)
 
 programSettingsRoutes.get('/v1/program', async (c) => {
+  assertKnownQuery(c.req.query(), [])
   const program = await readProgram(c.env.DB, c.get('auth').programId)
   if (!program) throw new ApiError('not_found', 'Unknown program')
   return c.json({ program })

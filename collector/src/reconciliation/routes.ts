@@ -7,6 +7,7 @@ import { Hono } from 'hono'
 import { requireSecretKey } from '../lib/auth'
 import type { AppEnv } from '../lib/env'
 import { errorBody } from '../lib/errors'
+import { assertKnownQuery } from '../lib/query'
 import { reconciliationRange, runReconciliation } from './service'
 import { StripeUnavailableError } from './stripe-api'
 
@@ -16,7 +17,9 @@ reconciliationRoutes.use('/v1/reconciliation', requireSecretKey)
 
 reconciliationRoutes.get('/v1/reconciliation', async (c) => {
   const { programId, mode } = c.get('auth')
-  const range = reconciliationRange({ from: c.req.query('from'), to: c.req.query('to') }, Date.now())
+  const q = c.req.query()
+  assertKnownQuery(q, ['from', 'to'])
+  const range = reconciliationRange({ from: q.from, to: q.to }, Date.now())
   try {
     return c.json({ reconciliation: await runReconciliation(c.env, programId, mode, range) })
   } catch (err) {

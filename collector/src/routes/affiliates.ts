@@ -19,6 +19,7 @@ import { requireSecretKey } from '../lib/auth'
 import { type AppEnv, hubFor } from '../lib/env'
 import { ApiError } from '../lib/errors'
 import { hashEmail } from '../lib/ip-hash'
+import { assertKnownQuery } from '../lib/query'
 import { affiliateInput, affiliatePatch } from '../lib/schemas'
 import { parseBody } from '../lib/validate'
 import type { AffiliateStatus, PortalLinkResult } from '../shared'
@@ -57,9 +58,8 @@ export function affiliateStatusFilter(value: string | undefined): AffiliateStatu
 affiliateRoutes.get('/v1/affiliates', async (c) => {
   const { programId, mode } = c.get('auth')
   const q = c.req.query()
+  assertKnownQuery(q, ['status', 'format'])
   const status = affiliateStatusFilter(q.status)
-  const unknown = Object.keys(q).find((k) => k !== 'status' && k !== 'format')
-  if (unknown) throw new ApiError('invalid_request', `Unknown query parameter ${unknown}`, unknown)
   if (wantsCsv(q)) return affiliatesExport(c, programId, mode, status)
   const rows = await listAffiliates(c.env.DB, programId, { visibleTo: mode, status })
   const promoCodes = await promoCodesByAffiliate(c.env.DB, programId)
@@ -88,6 +88,7 @@ function assertMayChange(c: Context<AppEnv>, row: AffiliateRow): void {
 }
 
 affiliateRoutes.get('/v1/affiliates/:id', async (c) => {
+  assertKnownQuery(c.req.query(), [])
   const row = await affiliateOf(c)
   const promoCodes = (await promoCodesByAffiliate(c.env.DB, row.programId, [row.id])).get(row.id) ?? []
   return c.json({ affiliate: { ...affiliateJson(c, row, c.get('auth').mode), promo_codes: promoCodes } })

@@ -23,7 +23,7 @@ import {
 import { commissionsExport, wantsCsv } from '../exports/service'
 import { requireSecretKey } from '../lib/auth'
 import type { AppEnv } from '../lib/env'
-import { ApiError } from '../lib/errors'
+import { assertKnownQuery } from '../lib/query'
 import { approveDueInput, commissionIdsInput } from '../lib/schemas'
 import { parseBody, parseWith } from '../lib/validate'
 import { describeRoute } from '../openapi/registry'
@@ -37,8 +37,7 @@ commissionRoutes.use('/v1/commissions/*', requireSecretKey)
 commissionRoutes.get('/v1/commissions', async (c) => {
   const { programId, mode } = c.get('auth')
   const q = c.req.query()
-  const unknown = Object.keys(q).find((k) => !LIST_QUERY.includes(k))
-  if (unknown) throw new ApiError('invalid_request', `Unknown query parameter ${unknown}`, unknown)
+  assertKnownQuery(q, LIST_QUERY)
   if (wantsCsv(q)) return commissionsExport(c.env, programId, mode, q)
   return c.json({ commissions: await listCommissions(c.env.DB, programId, mode, q, { visibleTo: mode }) })
 })
@@ -65,6 +64,7 @@ for (const action of ['approve', 'reject'] as const) {
 
 commissionRoutes.get('/v1/commissions/:id', async (c) => {
   const { programId, mode } = c.get('auth')
+  assertKnownQuery(c.req.query(), [])
   return c.json({ commission: await getCommission(c.env.DB, programId, mode, c.req.param('id')) })
 })
 

@@ -15,6 +15,7 @@ import { authFailure, requireSecretKey } from '../lib/auth'
 import { type AppEnv, type Env, hubFor, publicOrigin } from '../lib/env'
 import { ApiError } from '../lib/errors'
 import { affiliateByPortalToken } from '../lib/portal-token'
+import { assertKnownQuery } from '../lib/query'
 import { liveTokenInput } from '../lib/schemas'
 import { readSession, sessionIdHash } from '../lib/session'
 import { signToken, verifyToken } from '../lib/signing'
@@ -111,6 +112,7 @@ liveRoutes.get('/v1/live', async (c) => {
     if (token) return authFailure(c, error)
     throw error
   }
+  assertKnownQuery(c.req.query(), ['token', 'program', 'mode'])
   if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') {
     throw new ApiError('invalid_request', 'GET /v1/live expects a WebSocket upgrade (Upgrade: websocket)')
   }

@@ -6,6 +6,7 @@
 import { Hono } from 'hono'
 import { requireAdmin } from '../lib/auth'
 import type { AppEnv } from '../lib/env'
+import { assertKnownQuery } from '../lib/query'
 import { programInput } from '../lib/schemas'
 import { parseBody } from '../lib/validate'
 import { createProgram, rollKeys } from '../program/create'
@@ -23,6 +24,7 @@ programRoutes.post('/v1/programs', async (c) => {
 })
 
 programRoutes.get('/v1/programs', async (c) => {
+  assertKnownQuery(c.req.query(), [])
   return c.json({ programs: await listPrograms(c.env.DB) })
 })
 

@@ -5,7 +5,8 @@
 import { Hono } from 'hono'
 import { requireSecretKey } from '../lib/auth'
 import type { AppEnv } from '../lib/env'
-import { queryStats } from '../lib/stats-query'
+import { assertKnownQuery } from '../lib/query'
+import { queryStats, STATS_QUERY } from '../lib/stats-query'
 
 export const statsRoutes = new Hono<AppEnv>()
 
@@ -13,5 +14,7 @@ statsRoutes.use('/v1/stats', requireSecretKey)
 
 statsRoutes.get('/v1/stats', async (c) => {
   const { programId, mode } = c.get('auth')
-  return c.json(await queryStats(c.env, programId, mode, c.req.query()))
+  const q = c.req.query()
+  assertKnownQuery(q, STATS_QUERY)
+  return c.json(await queryStats(c.env, programId, mode, q))
 })

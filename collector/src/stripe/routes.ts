@@ -11,6 +11,7 @@ import type { EventContext } from '../hub/types'
 import { requireSecretKey } from '../lib/auth'
 import { type AppEnv, type Env, hubFor, publicOrigin } from '../lib/env'
 import { ApiError } from '../lib/errors'
+import { assertKnownQuery } from '../lib/query'
 import { parseBody } from '../lib/validate'
 import { dropReconciliationPanels } from '../reconciliation/panel-data'
 import { applyStripeAction, flushDeferredInvoices } from './apply'
@@ -137,6 +138,7 @@ stripeRoutes.put('/v1/integrations/stripe', async (c) => {
 
 stripeRoutes.get('/v1/integrations/stripe', async (c) => {
   const programId = liveProgram(c)
+  assertKnownQuery(c.req.query(), [])
   return c.json({ stripe: await stripeSettings(c.env, c.req.url, programId) })
 })
 

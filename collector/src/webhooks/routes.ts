@@ -7,6 +7,7 @@ import { z } from 'zod'
 import { requireSecretKey } from '../lib/auth'
 import type { AppEnv } from '../lib/env'
 import { ApiError } from '../lib/errors'
+import { assertKnownQuery } from '../lib/query'
 import { readJson } from '../lib/validate'
 import {
   countEndpoints,
@@ -88,13 +89,15 @@ webhookRoutes.post('/v1/webhook-endpoints', async (c) => {
 
 webhookRoutes.get('/v1/webhook-endpoints', async (c) => {
   const { programId, mode } = c.get('auth')
+  assertKnownQuery(c.req.query(), [])
   const rows = await listEndpoints(c.env.DB, programId, mode)
   return c.json({ endpoints: rows.map((r) => endpointJson(r)) })
 })
 
-webhookRoutes.get('/v1/webhook-endpoints/:id', async (c) =>
-  c.json({ endpoint: endpointJson(await endpointOf(c)) }),
-)
+webhookRoutes.get('/v1/webhook-endpoints/:id', async (c) => {
+  assertKnownQuery(c.req.query(), [])
+  return c.json({ endpoint: endpointJson(await endpointOf(c)) })
+})
 
 webhookRoutes.patch('/v1/webhook-endpoints/:id', async (c) => {
   const body = await parseStrict(c, endpointPatch)
@@ -117,6 +120,7 @@ webhookRoutes.delete('/v1/webhook-endpoints/:id', async (c) => {
 const STATUSES = ['pending', 'delivered', 'failed'] as const
 
 webhookRoutes.get('/v1/webhook-endpoints/:id/deliveries', async (c) => {
+  assertKnownQuery(c.req.query(), ['status', 'limit'])
   const row = await endpointOf(c)
   const status = c.req.query('status')
   if (status !== undefined && !(STATUSES as readonly string[]).includes(status)) {
