@@ -11,6 +11,7 @@ import { z } from 'zod'
 import { affiliates } from '../db/schema'
 import { requireSecretKey } from '../lib/auth'
 import { type AppEnv, type Env, hubFor } from '../lib/env'
+import { assertKnownQuery } from '../lib/query'
 import { parseWith } from '../lib/validate'
 import type { Mode } from '../shared'
 import { ALERTS_PAGE_MAX, alertJson, healthFigures, listAlerts } from './data'
@@ -28,6 +29,7 @@ const alertsQuery = z.strictObject({
 })
 
 alertRoutes.get('/v1/alerts', async (c) => {
+  assertKnownQuery(c.req.query(), Object.keys(alertsQuery.shape))
   const q = parseWith(alertsQuery, c.req.query())
   const { programId, mode } = c.get('auth')
   return c.json({ alerts: await alertList(c.env, programId, mode, q) })
@@ -65,7 +67,7 @@ function share(part: number, whole: number): number | null {
 }
 
 alertRoutes.get('/v1/health', async (c) => {
-  parseWith(z.strictObject({}), c.req.query())
+  assertKnownQuery(c.req.query(), [])
   const { programId, mode } = c.get('auth')
   return c.json({ health: await trackingHealthView(c.env, programId, mode) })
 })
