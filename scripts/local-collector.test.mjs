@@ -50,7 +50,7 @@ for (const signal of ['SIGTERM', 'SIGINT']) {
         const m = /URL (\S+)/.exec(out)
         if (m) resolve(m[1])
       })
-      exited.then(() => reject(new Error(`the process ended before its collector started: ${out}`)))
+      child.once('exit', () => reject(new Error(`the process ended before its collector started: ${out}`)))
     })
     assert.equal(await answers(url), true, 'the collector answers while its process runs')
     child.kill(signal)

@@ -17,7 +17,14 @@ describe('prepared statements', () => {
     const keys = ['programId', 'mode', 'customerId', 'affiliateId', 'sub', 'createdAt'] as const
     const fill = prepared(() => upsert(Object.fromEntries(keys.map((k) => [k, sql.placeholder(k)]))))
     for (const values of [
-      { programId: 'prg_1', mode: 'live', customerId: 'c1', affiliateId: 'aff_1', sub: null, createdAt: 'now' },
+      {
+        programId: 'prg_1',
+        mode: 'live',
+        customerId: 'c1',
+        affiliateId: 'aff_1',
+        sub: null,
+        createdAt: 'now',
+      },
       { programId: 'prg_2', mode: 'test', customerId: 'c2', affiliateId: null, sub: 'x', createdAt: 'later' },
     ]) {
       expect(fill(values)).toEqual(toStmt(upsert(values)))
