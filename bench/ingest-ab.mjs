@@ -17,6 +17,7 @@ import { resolve } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { pathToFileURL } from 'node:url'
 import autocannon from 'autocannon'
+import { clickRequests, conversionRequests } from './ingest.mjs'
 
 const [a, b, roundsArg] = process.argv.slice(2)
 if (!a || !b) {
@@ -25,7 +26,6 @@ if (!a || !b) {
 }
 const trees = [resolve(a), resolve(b)]
 const rounds = Number(roundsArg) || 3
-const UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36'
 
 /** One autocannon run, timed to its last answer (its promise settles on a one-second tick). */
 async function load(opts) {
@@ -53,56 +53,9 @@ async function measure(tree) {
     })
     const code = aff.body.affiliate.code
     const tag = Date.now().toString(36)
-    let n = 0
-    let m = 0
-    const clicks = (amount) =>
-      load({
-        url: `${c.url}/v1/clicks`,
-        method: 'POST',
-        amount,
-        headers: { 'content-type': 'text/plain', 'user-agent': UA },
-        requests: [
-          {
-            setupRequest: (req) => {
-              const i = ++n
-              return {
-                ...req,
-                headers: {
-                  ...req.headers,
-                  'cf-connecting-ip': `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
-                },
-                body: JSON.stringify({
-                  key: keys.publishable,
-                  ref: code,
-                  url: 'https://saas.example/?ref=x',
-                  click_id: `ab${tag}_${String(i).padStart(12, '0')}`,
-                }),
-              }
-            },
-          },
-        ],
-      })
+    const clicks = (amount) => load({ amount, ...clickRequests(c.url, keys, code, `ab${tag}`) })
     const conversions = (amount, connections = 20) =>
-      load({
-        url: `${c.url}/v1/conversions`,
-        method: 'POST',
-        amount,
-        connections,
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${keys.secret}` },
-        requests: [
-          {
-            setupRequest: (req) => ({
-              ...req,
-              body: JSON.stringify({
-                event_id: `ab_${tag}_${++m}`,
-                ref: code,
-                amount: 4900,
-                currency: 'USD',
-              }),
-            }),
-          },
-        ],
-      })
+      load({ amount, connections, ...conversionRequests(c.url, keys, code, `ab${tag}`) })
     // Warm the isolate, the key cache and the hub.
     await load({ url: `${c.url}/healthz`, amount: 500 })
     await clicks(300)

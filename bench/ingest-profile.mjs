@@ -9,79 +9,27 @@ import { readFileSync } from 'node:fs'
 import { performance } from 'node:perf_hooks'
 import autocannon from 'autocannon'
 import { freePort } from '../scripts/local-collector.mjs'
-import { callersOf, connectInspector, selfTimes, totalTimes } from './inspector.mjs'
+import { clickRequests, conversionRequests } from './ingest.mjs'
+import { callersOf, connectInspector, selfTimes, totalTimes, whenServed } from './inspector.mjs'
 import { startMiniflareCollector } from './miniflare-collector.mjs'
 import { stopOnSignal } from './signals.mjs'
 
 const which = process.argv[2] ?? 'both'
 const count = Number(process.argv[3]) || 0
-const UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36'
 
 const inspectorPort = await freePort()
 const collector = await startMiniflareCollector({ inspectorPort })
 stopOnSignal(collector)
 
-function clicks(keys, code, amount, tag) {
-  let n = 0
-  return autocannon({
-    url: `${collector.url}/v1/clicks`,
-    method: 'POST',
-    connections: 20,
-    amount,
-    headers: { 'content-type': 'text/plain', 'user-agent': UA },
-    requests: [
-      {
-        setupRequest: (req) => {
-          const i = ++n
-          return {
-            ...req,
-            headers: {
-              ...req.headers,
-              'cf-connecting-ip': `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
-            },
-            body: JSON.stringify({
-              key: keys.publishable,
-              ref: code,
-              url: 'https://saas.example/?ref=x',
-              click_id: `b${tag}_${String(i).padStart(12, '0')}`,
-            }),
-          }
-        },
-      },
-    ],
-  })
-}
+const clicks = (keys, code, amount, tag) =>
+  autocannon({ connections: 20, amount, ...clickRequests(collector.url, keys, code, tag) })
 
-function conversions(keys, code, amount, tag) {
-  let m = 0
-  return autocannon({
-    url: `${collector.url}/v1/conversions`,
-    method: 'POST',
-    connections: 20,
-    amount,
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${keys.secret}` },
-    requests: [
-      {
-        setupRequest: (req) => ({
-          ...req,
-          body: JSON.stringify({ event_id: `inv_${tag}_${++m}`, ref: code, amount: 4900, currency: 'USD' }),
-        }),
-      },
-    ],
-  })
-}
+const conversions = (keys, code, amount, tag) =>
+  autocannon({ connections: 20, amount, ...conversionRequests(collector.url, keys, code, tag) })
 
 try {
   const cdp = await connectInspector(inspectorPort)
-  const kick = () => fetch(`${collector.url}/healthz`).then((r) => r.arrayBuffer())
-  const withKick = async (p) => {
-    let done = false
-    p.finally(() => {
-      done = true
-    })
-    while (!done) await Promise.race([p, kick().then(() => new Promise((r) => setTimeout(r, 50)))])
-    return p
-  }
+  const withKick = (command) => whenServed(collector.url, command)
   const { keys } = await collector.createProgram({ name: 'Profile' })
   const aff = await collector.api('POST', '/v1/affiliates', {
     token: keys.secret,

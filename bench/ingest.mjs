@@ -65,11 +65,14 @@ async function load(opts) {
   }
 }
 
-/** Loads the collector with clicks, each from its own visitor address and with its own click id. */
-function clickLoad(collector, keys, code, tag, opts = {}) {
+/**
+ * autocannon options that send clicks to `url`, each from its own visitor address and with its
+ * own click id (shared with bench/ingest-profile.mjs and bench/ingest-ab.mjs).
+ */
+export function clickRequests(url, keys, code, tag) {
   let n = 0
-  return load({
-    url: `${collector.url}/v1/clicks`,
+  return {
+    url: `${url}/v1/clicks`,
     method: 'POST',
     headers: { 'content-type': 'text/plain', 'user-agent': BROWSER_UA },
     requests: [
@@ -94,17 +97,16 @@ function clickLoad(collector, keys, code, tag, opts = {}) {
         },
       },
     ],
-    ...opts,
-  })
+  }
 }
 
-function conversionLoad(collector, keys, code, tag, opts = {}) {
+/** autocannon options that send conversions of 49 USD to `url`, each with its own event id. */
+export function conversionRequests(url, keys, code, tag) {
   let m = 0
-  return load({
-    url: `${collector.url}/v1/conversions`,
+  return {
+    url: `${url}/v1/conversions`,
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${keys.secret}` },
-    amount: CONVERSIONS,
     requests: [
       {
         setupRequest: (req) => ({
@@ -113,9 +115,14 @@ function conversionLoad(collector, keys, code, tag, opts = {}) {
         }),
       },
     ],
-    ...opts,
-  })
+  }
 }
+
+const clickLoad = (collector, keys, code, tag, opts = {}) =>
+  load({ ...clickRequests(collector.url, keys, code, tag), ...opts })
+
+const conversionLoad = (collector, keys, code, tag, opts = {}) =>
+  load({ amount: CONVERSIONS, ...conversionRequests(collector.url, keys, code, tag), ...opts })
 
 async function countRows(collector, table, programId, wanted) {
   // Clicks reach D1 within about a second (the hub's outbox); wait for the flush, bounded.

@@ -141,3 +141,25 @@ export function callersOf(profile, name) {
   }
   return [...ms.entries()].sort((a, b) => b[1] - a[1])
 }
+
+/**
+ * `command`'s answer, sending `GET /healthz` to `url` until it comes: commands that need the
+ * isolate (a profile's start and stop, a collection) run only when it next serves a request.
+ *
+ * @example
+ * await whenServed(collector.url, cdp.send('Profiler.start'))
+ */
+export async function whenServed(url, command) {
+  let done = false
+  command.then(
+    () => {
+      done = true
+    },
+    () => {
+      done = true
+    },
+  )
+  const kick = () => fetch(`${url}/healthz`).then((r) => r.arrayBuffer())
+  while (!done) await Promise.race([command, kick().then(() => new Promise((r) => setTimeout(r, 50)))])
+  return command
+}

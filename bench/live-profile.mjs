@@ -12,7 +12,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { freePort } from '../scripts/local-collector.mjs'
-import { connectInspector, selfTimes } from './inspector.mjs'
+import { connectInspector, selfTimes, whenServed } from './inspector.mjs'
 import { measure, print } from './live-latency.mjs'
 import { startMiniflareCollector } from './miniflare-collector.mjs'
 import { stopOnSignal } from './signals.mjs'
@@ -25,16 +25,7 @@ const collector = await startMiniflareCollector({ inspectorPort })
 stopOnSignal(collector)
 try {
   const cdp = await connectInspector(inspectorPort)
-  const kick = () => fetch(`${collector.url}/healthz`).then((r) => r.arrayBuffer())
-  // Commands that need the isolate run when it next serves a request (see inspector.mjs).
-  const withKick = async (p) => {
-    let done = false
-    p.finally(() => {
-      done = true
-    })
-    while (!done) await Promise.race([p, kick().then(() => new Promise((r) => setTimeout(r, 50)))])
-    return p
-  }
+  const withKick = (command) => whenServed(collector.url, command)
   await withKick(cdp.send('Profiler.enable'))
   await withKick(cdp.send('Profiler.setSamplingInterval', { interval: 200 }))
   let profile
