@@ -84,6 +84,19 @@ async function download(page: Page, linkText: string): Promise<Record<string, st
   return rows.map((r) => Object.fromEntries((header ?? []).map((h, i) => [h, r[i] ?? ''])))
 }
 
+/** The Programs page in a new tab, signing in first if the browser has no session yet. */
+async function programsPage() {
+  const page = await browser.newPage()
+  await page.goto(`${collector.url}/dashboard/programs`)
+  if (new URL(page.url()).pathname === '/dashboard/sign-in') {
+    await page.fill('#token', collector.adminToken)
+    await page.click('button[type=submit]')
+    await page.waitForURL((u) => u.pathname !== '/dashboard/sign-in')
+    await page.goto(`${collector.url}/dashboard/programs`)
+  }
+  return page
+}
+
 describe('programs page and first-run checklist', () => {
   it('creates a program, and its checklist ticks live from the script click to the first conversion', async () => {
     const page = await browser.newPage()
@@ -207,14 +220,7 @@ describe('programs page and first-run checklist', () => {
   })
 
   it('reloading the page that shows a new program’s keys creates no second program', async () => {
-    const page = await browser.newPage()
-    await page.goto(`${collector.url}/dashboard/programs`)
-    if (new URL(page.url()).pathname === '/dashboard/sign-in') {
-      await page.fill('#token', collector.adminToken)
-      await page.click('button[type=submit]')
-      await page.waitForURL((u) => u.pathname !== '/dashboard/sign-in')
-      await page.goto(`${collector.url}/dashboard/programs`)
-    }
+    const page = await programsPage()
     await page.fill('#p-name', 'Reload Co')
     await page.click('#new-program button[type=submit]')
     await page.locator('#new-keys').waitFor()
@@ -230,14 +236,7 @@ describe('programs page and first-run checklist', () => {
 
   it('reloading the page that shows New keys rolls nothing: the keys it showed keep working', async () => {
     const { program } = await collector.createProgram({ name: 'Reroll Co' })
-    const page = await browser.newPage()
-    await page.goto(`${collector.url}/dashboard/programs`)
-    if (new URL(page.url()).pathname === '/dashboard/sign-in') {
-      await page.fill('#token', collector.adminToken)
-      await page.click('button[type=submit]')
-      await page.waitForURL((u) => u.pathname !== '/dashboard/sign-in')
-      await page.goto(`${collector.url}/dashboard/programs`)
-    }
+    const page = await programsPage()
     await page.click(`#programs tr[data-program="${program.id}"] button[type=submit]`)
     await page.locator('#new-keys').waitFor()
     const sk = await page.inputValue('#key-secret')

@@ -108,13 +108,31 @@ export async function createProgramOnce(
   body: ProgramInput,
   formToken: string,
 ): Promise<{ created: ProgramCreated } | { earlier: Program }> {
-  const earlier = await programByFormToken(db, formToken)
-  if (earlier) return { earlier }
+  const once = await oncePerToken(
+    () => programByFormToken(db, formToken),
+    () => createProgram(db, body, formToken),
+    'programs',
+  )
+  return 'made' in once ? { created: once.made } : once
+}
+
+/**
+ * Makes something once per dashboard form token: `earlier` finds what a post of the same token
+ * already made (a reload re-posts the form, a double click posts it twice). When two posts race,
+ * the token's unique index in `table` fails the later insert, and that post answers with the
+ * earlier one's result.
+ */
+async function oncePerToken<T, E>(
+  earlier: () => Promise<E | null>,
+  make: () => Promise<T>,
+  table: string,
+): Promise<{ made: T } | { earlier: E }> {
+  const before = await earlier()
+  if (before) return { earlier: before }
   try {
-    return { created: await createProgram(db, body, formToken) }
+    return { made: await make() }
   } catch (err) {
-    // Two posts at once: the other one stored the token first (a unique index), so it made the program.
-    const first = isUniqueViolation(err, 'programs') ? await programByFormToken(db, formToken) : null
+    const first = isUniqueViolation(err, table) ? await earlier() : null
     if (first) return { earlier: first }
     throw err
   }
@@ -156,14 +174,10 @@ export async function rollKeysOnce(
   formToken: string,
 ): Promise<{ keys: Keys } | { earlier: EarlierRoll }> {
   if (!(await programExists(db, id))) throw new ApiError('not_found', 'Unknown program', 'id')
-  const earlier = await earlierRoll(db, formToken)
-  if (earlier) return { earlier }
-  try {
-    return { keys: await rollKeys(db, id, formToken) }
-  } catch (err) {
-    // Two posts at once: the other one stored the token first (a unique index), so it rolled the keys.
-    const first = isUniqueViolation(err, 'api_keys') ? await earlierRoll(db, formToken) : null
-    if (first) return { earlier: first }
-    throw err
-  }
+  const once = await oncePerToken(
+    () => earlierRoll(db, formToken),
+    () => rollKeys(db, id, formToken),
+    'api_keys',
+  )
+  return 'made' in once ? { keys: once.made } : once
 }
