@@ -19,18 +19,21 @@ export function checklistDone(state: ChecklistState): boolean {
 
 export async function checklistState(env: Env, programId: string): Promise<ChecklistState> {
   const hub = hubFor(env, programId)
-  // Whether a click came from the script: D1's raw clicks, or those still waiting in the hub for
-  // their batch (minutes, at a few clicks an hour).
-  const [totals, queued, seen] = await Promise.all([
-    hub.totals('live'),
-    hub.queuedClickSources('live'),
-    env.DB.prepare(
-      `SELECT EXISTS (SELECT 1 FROM clicks WHERE program_id = ?1 AND mode = 'live' AND source = 'script') AS script,
-              EXISTS (SELECT 1 FROM clicks WHERE program_id = ?1 AND mode = 'live') AS click`,
-    )
-      .bind(programId)
-      .first<{ script: number; click: number }>(),
-  ])
+  const [totals, queued] = await Promise.all([hub.totals('live'), hub.queuedClickSources('live')])
+  // Whether a click came from the script: those still waiting in the hub for their batch
+  // (minutes, at a few clicks an hour), else D1's raw clicks. D1 is read only after the hub has
+  // answered: a click the hub no longer holds has been confirmed in D1 by then. Read side by
+  // side, D1 could answer before a batch landed and the hub after it was confirmed, and the
+  // click was in neither answer.
+  const seen =
+    queued.script && (queued.click || totals.clicks > 0)
+      ? null
+      : await env.DB.prepare(
+          `SELECT EXISTS (SELECT 1 FROM clicks WHERE program_id = ?1 AND mode = 'live' AND source = 'script') AS script,
+                  EXISTS (SELECT 1 FROM clicks WHERE program_id = ?1 AND mode = 'live') AS click`,
+        )
+          .bind(programId)
+          .first<{ script: number; click: number }>()
   return {
     script: queued.script || !!seen?.script,
     click: totals.clicks > 0 || queued.click || !!seen?.click,
