@@ -71,11 +71,12 @@ async function measure(tree) {
   }
 }
 
-const runs = new Map(trees.map((t) => [t, []]))
+// One list per side, so a tree compared with itself (a noise check) is two sides too.
+const runs = trees.map(() => [])
 for (let round = 0; round < rounds; round++) {
-  for (const tree of trees) {
+  for (const [side, tree] of trees.entries()) {
     const r = await measure(tree)
-    runs.get(tree).push(r)
+    runs[side].push(r)
     const loadavg = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')
     const fmt = Object.entries(r).map(([k, v]) => `${k} ${Math.round(v)}/s`)
     console.log(`round ${round + 1} ${tree}: ${fmt.join(', ')} (load ${loadavg})`)
@@ -83,8 +84,8 @@ for (let round = 0; round < rounds; round++) {
 }
 const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]
 console.log(`\nmedians of ${rounds} rounds (req/s; the ratio is the median of each run's own ratio):`)
-const rows = trees.map((tree) => {
-  const rs = runs.get(tree)
+const rows = trees.map((tree, side) => {
+  const rs = runs[side]
   const med = (k) => Math.round(median(rs.map((r) => r[k])))
   return {
     tree,
