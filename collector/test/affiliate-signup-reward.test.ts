@@ -10,9 +10,7 @@ import { describe, expect, it } from 'vitest'
 import { parseCsv } from '../src/domain/csv'
 import worker from '../src/index'
 import type { Affiliate, CommissionRecord } from '../src/shared'
-import { call, clickId, createAffiliate, createProgram, sendClick } from './helpers'
-
-const hub = (programId: string) => env.HUB.get(env.HUB.idFromName(programId))
+import { call, clickId, createAffiliate, createProgram, hub, sendClick } from './helpers'
 
 async function signup(sk: string, body: Record<string, unknown>) {
   const res = await call('POST', '/v1/signups', { token: sk, body })

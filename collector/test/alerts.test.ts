@@ -2,13 +2,12 @@
  * Tracking-health alerts and the fraud thresholds through the real collector: the settings that
  * tune them, the IP blocklist, and each rule raising its alert once (docs/alerts.md).
  */
-import { env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
+import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import type { ProgramHub } from '../src/hub/program-hub'
-import { call, clickId, createAffiliate, createProgram, sendClick } from './helpers'
+import { call, clickId, createAffiliate, createProgram, hub, sendClick } from './helpers'
 import { connectStripe, deliver, LIVE_SECRET, promotionCodeCreated } from './stripe-support'
 
-const hub = (programId: string) => env.HUB.get(env.HUB.idFromName(programId))
 const HOUR = 3_600_000
 /** The hub's own storage (its `ctx` is protected; tests reach it inside the object). */
 const storageOf = (h: ProgramHub) => (h as unknown as { ctx: DurableObjectState }).ctx.storage

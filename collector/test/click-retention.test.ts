@@ -3,10 +3,9 @@ import { env, runInDurableObject } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import type { ProgramHub } from '../src/hub/program-hub'
 import { runMaintenance } from '../src/lib/maintenance'
-import { call, clickId, createAffiliate, createProgram, sendClick } from './helpers'
+import { call, clickId, createAffiliate, createProgram, hub, sendClick } from './helpers'
 
 const DAY = 86_400_000
-const hub = (programId: string) => env.HUB.get(env.HUB.idFromName(programId))
 const storageOf = (h: ProgramHub) => (h as unknown as { ctx: DurableObjectState }).ctx.storage
 
 async function d1Clicks(programId: string) {

@@ -1,9 +1,7 @@
 import { env, runInDurableObject } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import type { ProgramHub } from '../src/hub/program-hub'
-import { clickId, createAffiliate, createProgram, sendClick } from './helpers'
-
-const hub = (programId: string) => env.HUB.get(env.HUB.idFromName(programId))
+import { clickId, createAffiliate, createProgram, hub, sendClick } from './helpers'
 
 describe('clicks', () => {
   it('flushes to D1 exactly the clicks it accepted, in batches of at most 500', async () => {

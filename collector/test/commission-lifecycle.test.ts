@@ -2,10 +2,9 @@
  * The commission lifecycle through the real collector: signup rewards, promotions at their window
  * edges, the rule each commission records, its history, bulk approval and rejection, and modes.
  */
-import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import type { CommissionHistoryEntry, CommissionRecord } from '../src/shared'
-import { call, clickId, createAffiliate, createProgram, sendClick } from './helpers'
+import { call, clickId, createAffiliate, createProgram, hub, sendClick } from './helpers'
 import {
   checkoutCompleted,
   connectStripe,
@@ -18,7 +17,6 @@ import {
 
 const HOUR = 3_600_000
 const DAY = 24 * HOUR
-const hub = (programId: string) => env.HUB.get(env.HUB.idFromName(programId))
 const iso = (ms: number) => new Date(ms).toISOString()
 
 async function signup(sk: string, body: Record<string, unknown>) {

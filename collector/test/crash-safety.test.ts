@@ -1,16 +1,7 @@
-import { abortAllDurableObjects, env, runInDurableObject } from 'cloudflare:test'
+import { abortAllDurableObjects, runInDurableObject } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import type { ProgramHub } from '../src/hub/program-hub'
-import { call, clickId, createAffiliate, createProgram, sendClick } from './helpers'
-
-const hub = (programId: string) => env.HUB.get(env.HUB.idFromName(programId))
-
-async function d1Count(table: string, programId: string): Promise<number> {
-  const row = await env.DB.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE program_id = ?`)
-    .bind(programId)
-    .first<{ n: number }>()
-  return row?.n ?? 0
-}
+import { call, clickId, createAffiliate, createProgram, d1Count, hub, sendClick } from './helpers'
 
 describe('a hub that dies between D1 and its own commit', () => {
   it('restores the customer, the counters and the live feed when the signup is retried', async () => {

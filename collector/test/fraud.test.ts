@@ -2,10 +2,8 @@
 import { createExecutionContext, env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import worker from '../src/index'
-import { BROWSER_UA, call, clickId, createAffiliate, createProgram, sendClick } from './helpers'
+import { BROWSER_UA, call, clickId, createAffiliate, createProgram, hub, sendClick } from './helpers'
 import { openSocket, settle } from './live-socket'
-
-const hub = (programId: string) => env.HUB.get(env.HUB.idFromName(programId))
 
 async function liveToken(sk: string, body?: Record<string, unknown>): Promise<string> {
   const res = await call('POST', '/v1/live/tokens', { token: sk, ...(body ? { body } : {}) })

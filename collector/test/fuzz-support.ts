@@ -7,7 +7,7 @@ import { createExecutionContext, env } from 'cloudflare:test'
 import { expect } from 'vitest'
 import worker from '../src/index'
 import type { Mode, Totals } from '../src/shared'
-import { ADMIN } from './helpers'
+import { ADMIN, hub } from './helpers'
 
 /** Every Set-Cookie header (workerd has getAll; the DOM-ish types don't). */
 function cookieOf(res: Response, name: string): string {
@@ -66,8 +66,6 @@ export interface StoredState {
   rows: Record<string, number>
   hub: Record<string, Totals>
 }
-
-const hub = (programId: string) => env.HUB.get(env.HUB.idFromName(programId))
 
 /** Row counts of every D1 table (one query) and the hubs' totals of the given programs, both modes. */
 export async function storedState(programIds: string[]): Promise<StoredState> {

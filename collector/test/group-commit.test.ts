@@ -7,16 +7,7 @@
  */
 import { abortAllDurableObjects, env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import { ADMIN, call, clickId, createAffiliate, createProgram, sendClick } from './helpers'
-
-const hub = (programId: string) => env.HUB.get(env.HUB.idFromName(programId))
-
-async function d1Count(table: string, programId: string): Promise<number> {
-  const row = await env.DB.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE program_id = ?`)
-    .bind(programId)
-    .first<{ n: number }>()
-  return row?.n ?? 0
-}
+import { ADMIN, call, clickId, createAffiliate, createProgram, d1Count, hub, sendClick } from './helpers'
 
 /** Waits (bounded) until the hub's group commit reports what `ok` wants. */
 async function until(programId: string, ok: (s: { open: number; waiting: number }) => boolean) {

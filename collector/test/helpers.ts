@@ -4,6 +4,17 @@ import worker from '../src/index'
 import type { ProgramCreated } from '../src/shared'
 
 export const ADMIN = 'test-admin-token'
+
+/** The program's ProgramHub, to call its methods directly. */
+export const hub = (programId: string) => env.HUB.get(env.HUB.idFromName(programId))
+
+/** Rows of `table` in D1 that belong to the program. */
+export async function d1Count(table: string, programId: string): Promise<number> {
+  const row = await env.DB.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE program_id = ?`)
+    .bind(programId)
+    .first<{ n: number }>()
+  return row?.n ?? 0
+}
 export const BROWSER_UA =
   'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36'
 

@@ -1,8 +1,6 @@
 import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import { call, clickId, createAffiliate, createProgram, sendClick } from './helpers'
-
-const hub = (programId: string) => env.HUB.get(env.HUB.idFromName(programId))
+import { call, clickId, createAffiliate, createProgram, hub, sendClick } from './helpers'
 
 describe('the tracked journey', () => {
   it('click → signup → conversion → replay → refund shows up in stats', async () => {

@@ -3,9 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { flushDueAt, flushWindowMs } from '../src/hub/outbox'
 import type { ProgramHub } from '../src/hub/program-hub'
 import type { ClickRecord } from '../src/hub/types'
-import { call, clickId, createAffiliate, createProgram } from './helpers'
-
-const hub = (programId: string) => env.HUB.get(env.HUB.idFromName(programId))
+import { call, clickId, createAffiliate, createProgram, hub } from './helpers'
 
 function bigClick(ref: string, i: number): ClickRecord {
   const long = `https://saas.example/landing?ref=${ref}&q=${'x'.repeat(2_048)}`.slice(0, 2_048)

@@ -16,9 +16,8 @@ import { env } from 'cloudflare:test'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { Money, StatsResult, Totals } from '../src/shared'
-import { call, createAffiliate, createProgram, sendClick } from './helpers'
+import { call, createAffiliate, createProgram, hub, sendClick } from './helpers'
 
-const hub = (programId: string) => env.HUB.get(env.HUB.idFromName(programId))
 const SEED = 20261201
 const AFFILIATES = 2
 const CURRENCIES = ['USD', 'EUR'] as const

@@ -5,10 +5,8 @@
  */
 import { createExecutionContext, env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import { BROWSER_UA, call, clickId, createProgram, sendClick } from '../../test/helpers'
+import { BROWSER_UA, call, clickId, createProgram, hub, sendClick } from '../../test/helpers'
 import worker from '../index'
-
-const hub = (programId: string) => env.HUB.get(env.HUB.idFromName(programId))
 
 let ipSeq = 0
 /** A client IP no other test uses: the join limiter counts per IP for the whole run. */

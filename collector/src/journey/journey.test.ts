@@ -4,10 +4,8 @@
  */
 import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import { call, clickId, createAffiliate, createProgram, sendClick } from '../../test/helpers'
+import { call, clickId, createAffiliate, createProgram, hub, sendClick } from '../../test/helpers'
 import { explainAttribution } from './explain'
-
-const hub = (programId: string) => env.HUB.get(env.HUB.idFromName(programId))
 
 describe('GET /v1/customers/:id/journey', () => {
   it('tells which click won, that later payments kept the signup affiliate, and every commission step', async () => {

@@ -1,14 +1,14 @@
 /** Helpers of the payouts tests (workerd): events through the Worker, the hub, files and the portal. */
 import { createExecutionContext, env } from 'cloudflare:test'
 import { expect } from 'vitest'
-import { call } from '../../test/helpers'
+import { call, hub } from '../../test/helpers'
 import worker from '../index'
 import type { AffiliateBalance, PayoutRecord, PortalPayout } from '../shared'
 
+export { hub }
+
 export const DAY = 86_400_000
 export const EVIL = '=HYPERLINK("http://evil.example","click")'
-
-export const hub = (programId: string) => env.HUB.get(env.HUB.idFromName(programId))
 
 export async function convert(sk: string, eventId: string, ref: string, amount: number, currency = 'USD') {
   const res = await call('POST', '/v1/conversions', {

@@ -5,9 +5,7 @@
  */
 import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import { call, clickId, createAffiliate, createProgram, sendClick } from '../../test/helpers'
-
-const hub = (programId: string) => env.HUB.get(env.HUB.idFromName(programId))
+import { call, clickId, createAffiliate, createProgram, hub, sendClick } from '../../test/helpers'
 
 async function rows(sql: string, ...params: string[]) {
   return (

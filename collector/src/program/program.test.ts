@@ -2,11 +2,8 @@
  * `GET/PATCH /v1/program` in the Workers runtime with the real migrations: validation, modes,
  * the unique slug, and that a change applies to the events after it and never to earlier ones.
  */
-import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import { call, createAffiliate, createProgram } from '../../test/helpers'
-
-const hub = (programId: string) => env.HUB.get(env.HUB.idFromName(programId))
+import { call, createAffiliate, createProgram, hub } from '../../test/helpers'
 
 function patch(sk: string, body: unknown) {
   return call('PATCH', '/v1/program', { token: sk, body })

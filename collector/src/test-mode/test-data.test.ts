@@ -5,10 +5,8 @@
  */
 import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import { call, clickId, createAffiliate, createProgram, sendClick } from '../../test/helpers'
+import { call, clickId, createAffiliate, createProgram, hub, sendClick } from '../../test/helpers'
 import type { ProgramCreated } from '../shared'
-
-const hub = (programId: string) => env.HUB.get(env.HUB.idFromName(programId))
 
 /** One customer's whole story with one pair of keys: click, signup, two payments, a refund. */
 async function traffic(p: ProgramCreated, mode: 'live' | 'test', code: string, tag: string) {
