@@ -85,6 +85,11 @@ const CLICK_RETENTION_MS = 400 * 86_400_000
 /** Batches one alarm sends at most before it yields and sets the next alarm. */
 const FLUSH_BATCHES_PER_ALARM = 40
 
+/** What decides a money event: its plan, or an answer without one (a replay, a refusal). */
+type Planner<T> = (
+  program: HubProgram,
+) => EventPlan<T> | HubResult<never> | Promise<EventPlan<T> | HubResult<never>>
+
 /** Points where a test can make the hub fail as a crash would (only with `TEST_FAULTS=on`). */
 export type FaultPoint = 'after_d1_commit'
 
@@ -514,7 +519,7 @@ export class ProgramHub extends DurableObject<Env> {
     ctx: EventContext,
     eventId: string,
     input: unknown,
-    plan: (program: HubProgram) => EventPlan<T> | HubResult<never> | Promise<EventPlan<T> | HubResult<never>>,
+    plan: Planner<T>,
   ): Promise<HubResult<T>> {
     const keys = groupKeys(kind, ctx.mode, eventId, input as Parameters<typeof groupKeys>[3])
     if (keys) return this.runGrouped(kind, ctx, eventId, input, keys, plan)
@@ -527,7 +532,7 @@ export class ProgramHub extends DurableObject<Env> {
     ctx: EventContext,
     eventId: string,
     input: unknown,
-    plan: (program: HubProgram) => EventPlan<T> | HubResult<never> | Promise<EventPlan<T> | HubResult<never>>,
+    plan: Planner<T>,
   ): Promise<HubResult<T>> {
     // Anything written ahead must be completed before a new decision reads the hub's state.
     await this.resolvePending()
@@ -554,7 +559,7 @@ export class ProgramHub extends DurableObject<Env> {
     eventId: string,
     input: unknown,
     keys: string[],
-    plan: (program: HubProgram) => EventPlan<T> | HubResult<never> | Promise<EventPlan<T> | HubResult<never>>,
+    plan: Planner<T>,
   ): Promise<HubResult<T>> {
     const bodyHash = await sha256Hex(canonicalJson(input))
     const step = await this.queued(
