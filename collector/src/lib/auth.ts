@@ -5,6 +5,7 @@
 import type { Context } from 'hono'
 import { createMiddleware } from 'hono/factory'
 import type { Mode } from '../shared'
+import { BoundedCache } from './bounded-cache'
 import { sha256Hex, timingSafeEqual } from './crypto'
 import type { AppEnv, AuthContext, Env } from './env'
 import { ApiError } from './errors'
@@ -33,42 +34,8 @@ const MISS_TTL_MS = 10_000
 /** Most publishable-key lookups kept per isolate, misses included. */
 export const PUBLISHABLE_CACHE_MAX = KEY_CACHE_MAX + MISS_CACHE_MAX
 
-interface Cached<T> {
-  value: T
-  expires: number
-}
-
-/** A Map used as an LRU: re-inserting on a hit moves the entry to the back. */
-class BoundedCache<T> {
-  private readonly entries = new Map<string, Cached<T>>()
-  constructor(private readonly max: number) {}
-
-  get(key: string, now: number): T | undefined {
-    const hit = this.entries.get(key)
-    if (!hit) return undefined
-    this.entries.delete(key)
-    if (hit.expires <= now) return undefined
-    this.entries.set(key, hit)
-    return hit.value
-  }
-
-  set(key: string, value: T, expires: number): void {
-    this.entries.delete(key)
-    while (this.entries.size >= this.max) {
-      const oldest = this.entries.keys().next().value
-      if (oldest === undefined) break
-      this.entries.delete(oldest)
-    }
-    this.entries.set(key, { value, expires })
-  }
-
-  get size(): number {
-    return this.entries.size
-  }
-}
-
-const publishableKeys = new BoundedCache<ResolvedKey>(KEY_CACHE_MAX)
-const unknownPublishableKeys = new BoundedCache<null>(MISS_CACHE_MAX)
+const publishableKeys = new BoundedCache<ResolvedKey>({ maxEntries: KEY_CACHE_MAX })
+const unknownPublishableKeys = new BoundedCache<null>({ maxEntries: MISS_CACHE_MAX })
 
 /** Entries in this isolate's publishable-key caches (for tests and debugging). */
 export function publishableCacheSize(): number {
@@ -118,7 +85,7 @@ export async function authFailure(c: Context, error: ApiError): Promise<never> {
  * a right guess would otherwise still get through between the 429s. (Secret keys carry ~143
  * random bits; there only failures count, so a busy backend sharing the address keeps working.)
  */
-const refusedIps = new BoundedCache<true>(1_000)
+const refusedIps = new BoundedCache<true>({ maxEntries: 1_000 })
 
 function bearer(header: string | undefined): string | null {
   if (!header) return null

@@ -2,8 +2,9 @@
  * A per-isolate cache with a life per entry and two bounds: how many entries it holds and,
  * optionally, their total weight (a size the caller measures, e.g. characters of JSON). Least
  * recently used goes first when either bound is reached, so whatever an outsider can make the
- * collector keep, it can never grow an isolate's memory past the bounds. The same shape as the
- * key caches of lib/auth.ts, with the weight added for values whose size varies.
+ * collector keep, it can never grow an isolate's memory past the bounds. Used by the key caches
+ * (lib/auth.ts), the IP blocklists (lib/ip-blocklist.ts) and the Health page's reconciliation
+ * panel; the weight is for values whose size varies.
  */
 
 export interface BoundedCacheOptions {

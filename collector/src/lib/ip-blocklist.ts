@@ -9,11 +9,12 @@ import { eq } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/d1'
 import { programs } from '../db/schema'
 import { fraudThresholds, ipBlocked } from '../domain/fraud'
+import { BoundedCache } from './bounded-cache'
 import type { Env } from './env'
 
-const lists = new Map<string, { list: string[]; expires: number }>()
 const TTL_MS = 60_000
 const MAX_PROGRAMS = 1_000
+const lists = new BoundedCache<string[]>({ maxEntries: MAX_PROGRAMS })
 
 export async function isBlockedAddress(
   env: Pick<Env, 'DB'>,
@@ -21,18 +22,17 @@ export async function isBlockedAddress(
   ip: string,
 ): Promise<boolean> {
   const now = Date.now()
-  let hit = lists.get(programId)
-  if (!hit || hit.expires <= now) {
+  let list = lists.get(programId, now)
+  if (!list) {
     const [row] = await drizzle(env.DB)
       .select({ fraud: programs.fraud })
       .from(programs)
       .where(eq(programs.id, programId))
       .limit(1)
-    hit = { list: fraudThresholds(row ? JSON.parse(row.fraud) : {}).ip_blocklist, expires: now + TTL_MS }
-    if (lists.size >= MAX_PROGRAMS) lists.clear()
-    lists.set(programId, hit)
+    list = fraudThresholds(row ? JSON.parse(row.fraud) : {}).ip_blocklist
+    lists.set(programId, list, now + TTL_MS)
   }
-  return ipBlocked(ip, hit.list)
+  return ipBlocked(ip, list)
 }
 
 /** Forgets a program's cached list in this isolate (after `PATCH /v1/program` changed it). */
