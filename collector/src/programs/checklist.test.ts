@@ -6,7 +6,7 @@
  */
 import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import { BROWSER_UA, call, clickId, createAffiliate, createProgram } from '../../test/helpers'
+import { BROWSER_UA, clickId, createAffiliate, createProgram, sendClick } from '../../test/helpers'
 import type { Env } from '../lib/env'
 import { hubFor } from '../lib/env'
 import { checklistState } from './checklist'
@@ -21,15 +21,11 @@ describe('first-run checklist', () => {
   it('ticks the script step when the click reaches D1 between the reads of D1 and the hub', async () => {
     const { program, keys } = await createProgram({ name: 'Between Reads' })
     const aff = await createAffiliate(keys.secret)
-    const click = await call('POST', '/v1/clicks', {
-      raw: JSON.stringify({
-        key: keys.publishable,
-        click_id: clickId(),
-        ref: aff.code,
-        url: 'https://between.example/',
-      }),
-      headers: { 'content-type': 'text/plain', 'user-agent': BROWSER_UA },
-    })
+    const click = await sendClick(
+      keys.publishable,
+      { click_id: clickId(), ref: aff.code, url: 'https://between.example/' },
+      { 'user-agent': BROWSER_UA },
+    )
     expect(click.status).toBe(202)
     const realEnv = env as unknown as Env
     const hub = hubFor(realEnv, program.id)

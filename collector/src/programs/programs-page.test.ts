@@ -7,7 +7,7 @@
 import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import { fetchPage, postForm, signIn } from '../../test/dashboard-session'
-import { BROWSER_UA, call, clickId, createAffiliate, createProgram } from '../../test/helpers'
+import { BROWSER_UA, call, clickId, createAffiliate, createProgram, sendClick } from '../../test/helpers'
 
 const stepDone = (html: string, step: string) => new RegExp(`data-step="${step}" data-done="true"`).test(html)
 
@@ -240,15 +240,11 @@ describe('dashboard programs page', () => {
     expect(page.text).toContain('id="checklist"')
     expect(stepDone(page.text, 'click')).toBe(false)
 
-    const click = await call('POST', '/v1/clicks', {
-      raw: JSON.stringify({
-        key: keys.publishable,
-        click_id: clickId(),
-        ref: aff.code,
-        url: 'https://halfway.example/',
-      }),
-      headers: { 'content-type': 'text/plain', 'user-agent': BROWSER_UA },
-    })
+    const click = await sendClick(
+      keys.publishable,
+      { click_id: clickId(), ref: aff.code, url: 'https://halfway.example/' },
+      { 'user-agent': BROWSER_UA },
+    )
     expect(click.status).toBe(202)
     await call('POST', '/v1/signups', {
       token: keys.secret,
