@@ -199,9 +199,13 @@ function refundCommission(
       }),
     )
     commission = { id: clawbackId, amount: decision.clawback, currency: c.currency, status: 'approved' }
+  } else if (paidOrLocked) {
+    // Nothing is due back (the pro-rata target still covers what was paid). Its `amount` is what
+    // its payout holds and stays so; the decision's amount above includes the clawbacks, and
+    // writing it here shrank a paid commission below its payout line.
+    commission = { id: c.id, amount: c.amount, currency: c.currency, status: c.status }
   } else {
-    // No clawback needed: a locked commission keeps its own status until its payout is paid.
-    const status = paidOrLocked ? c.status : decision.commission.status
+    const status = decision.commission.status
     statements.push(
       toStmt(
         qb

@@ -183,6 +183,26 @@ describe('payout ledger', () => {
             ],
             0,
           ],
+          // Found by a run of this property: refunds and approvals around a payout being prepared.
+          [
+            [
+              { kind: 'paid' },
+              { kind: 'paid' },
+              { kind: 'approve_one', conv: 2 },
+              { kind: 'convert', aff: 1, amount: 975 },
+              { kind: 'refund', conv: 13, part: 98 },
+              { kind: 'refund', conv: 3, part: 34 },
+              { kind: 'refund', conv: 4, part: 5 },
+              { kind: 'approve_one', conv: 19 },
+              { kind: 'payout' },
+              { kind: 'refund', conv: 6, part: 62 },
+              { kind: 'paid' },
+              { kind: 'approve_one', conv: 3 },
+              { kind: 'approve_due' },
+              { kind: 'refund', conv: 0, part: 3 },
+            ],
+            0,
+          ],
         ],
       },
     )
