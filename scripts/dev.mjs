@@ -81,7 +81,7 @@ for (const [name, port, other, what] of [
   )
 }
 
-const { startCollector } = await import('./local-collector.mjs')
+const { groupEnded, startCollector } = await import('./local-collector.mjs')
 
 mkdirSync(stateDir, { recursive: true })
 const previous = existsSync(devFile) ? JSON.parse(readFileSync(devFile, 'utf8')) : {}
@@ -109,6 +109,7 @@ async function stopAll() {
     await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))])
   }
   signalDemo('SIGKILL')
+  if (demo?.pid) await groupEnded(demo.pid)
   await collector?.stop()
 }
 

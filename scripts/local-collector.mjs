@@ -191,8 +191,44 @@ export function collectorClient({ url, adminToken, persistTo }) {
 }
 
 /**
- * @param {{ port?: number, persistTo?: string, adminToken?: string, vars?: Record<string,string>, log?: boolean, signal?: AbortSignal }} [options]
+ * The live (not yet exited) processes of process group `pgid`, read from /proc: a process that
+ * got SIGKILL is still tearing down, and holding its ports, for a while after kill() returns.
+ * Zombies are left out: they hold nothing, and whoever adopted them reaps them in their own time.
+ * Empty where there is no /proc.
  */
+export function liveInGroup(pgid) {
+  let pids
+  try {
+    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name))
+  } catch {
+    return []
+  }
+  const live = []
+  for (const pid of pids) {
+    let stat
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    } catch {
+      continue // ended while we looked
+    }
+    // pid (comm) state ppid pgrp …; comm may hold spaces and parentheses, so split after the last ')'.
+    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    if (Number(pgrp) === pgid && state !== 'Z' && state !== 'X') live.push(Number(pid))
+  }
+  return live
+}
+
+/** Resolves once group `pgid` has no live process left, or after `timeoutMs` (to whatever is left). */
+export async function groupEnded(pgid, timeoutMs = 5_000) {
+  const deadline = Date.now() + timeoutMs
+  let left = liveInGroup(pgid)
+  while (left.length > 0 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 20))
+    left = liveInGroup(pgid)
+  }
+  return left
+}
+
 /** Stops (SIGKILL) each collector this process started and has not stopped yet. */
 const liveGroups = new Set()
 let signalsHooked = false
@@ -209,9 +245,12 @@ function stopGroupsOnSignal() {
   signalsHooked = true
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP']) {
     const handler = () => {
+      // Someone else listening (pnpm dev, bench/signals.mjs) stops its collectors itself, in its
+      // own order, and waits for them: killing them here first would cut that short.
+      if (process.listenerCount(signal) > 0) return
       for (const stop of liveGroups) stop()
       liveGroups.clear()
-      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal)
+      process.kill(process.pid, signal)
     }
     process.once(signal, handler)
   }
@@ -295,11 +334,17 @@ export async function startCollector(options = {}) {
     output: () => output,
     /** Resolves when wrangler dev exits, for whatever reason. */
     exited,
-    /** Kills the whole collector at once (SIGKILL), as a crash would; the persisted state stays. */
+    /** The collector's process group (wrangler's pid): every process it runs is in it. */
+    pgid: child.pid,
+    /**
+     * Kills the whole collector at once (SIGKILL), as a crash would; the persisted state stays.
+     * Resolves once none of its processes is left, so its port and files are free.
+     */
     async crash() {
       options.signal?.removeEventListener('abort', kill)
       signalGroup('SIGKILL')
       await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))])
+      await groupEnded(child.pid)
     },
     async stop() {
       options.signal?.removeEventListener('abort', kill)
@@ -307,8 +352,11 @@ export async function startCollector(options = {}) {
         signalGroup('SIGTERM')
         await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))])
       }
-      // Whatever of the group is still there (workerd outliving wrangler) is stopped for good.
+      // Whatever of the group is still there (workerd outliving wrangler) is stopped for good, and
+      // waited for: a killed workerd holds its port for a while, so a caller that reuses the port
+      // (a restart, `pnpm dev` saying it stopped) would find it taken.
       signalGroup('SIGKILL')
+      await groupEnded(child.pid)
       if (ownDir) rmSync(persistTo, { recursive: true, force: true })
     },
   }

@@ -8,6 +8,7 @@
  */
 import assert from 'node:assert/strict'
 import { execFileSync, spawn } from 'node:child_process'
+import { readdirSync, readFileSync } from 'node:fs'
 import { test } from 'node:test'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 
@@ -64,5 +65,47 @@ for (const signal of ['SIGTERM', 'SIGINT']) {
     }
     if (up) leftBehind(url)
     assert.equal(up, false, `the collector at ${url} still answers after its process got ${signal}`)
+  })
+}
+
+/** The live processes of group `pgid`, from /proc (zombies hold nothing and are left out). */
+function liveProcesses(pgid) {
+  const live = []
+  for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      if (Number(pgrp) === pgid && state !== 'Z' && state !== 'X') live.push(pid)
+    } catch {}
+  }
+  return live
+}
+
+/** wrangler's pid, which is the collector's process group, found by its port. */
+function groupOf(url) {
+  const port = new URL(url).port
+  const ps = execFileSync('ps', ['-eo', 'pid=,pgid=,args='], { encoding: 'utf8' })
+  const line = ps.split('\n').find((l) => l.includes(`--port ${port} `))
+  assert.ok(line, `no wrangler process for port ${port}`)
+  const [pid, pgid] = line.trim().split(/\s+/).map(Number)
+  assert.equal(pid, pgid, 'wrangler leads its own process group')
+  return pgid
+}
+
+// A restart on the same port (the crash tests) and `pnpm dev` saying it stopped both rely on
+// stop() and crash() returning only once every process of the collector is gone: a SIGKILLed
+// workerd goes on holding its port while it tears down.
+for (const how of ['stop', 'crash']) {
+  test(`${how}() returns only when none of the collector's processes is left`, {
+    timeout: 120_000,
+  }, async () => {
+    const { startCollector } = await import(pathToFileURL(script).href)
+    const collector = await startCollector()
+    const pgid = groupOf(collector.url)
+    assert.ok(liveProcesses(pgid).length >= 3, 'wrangler, its Node process and workerd run')
+    await collector[how]()
+    const left = liveProcesses(pgid)
+    if (left.length > 0) process.kill(-pgid, 'SIGKILL')
+    assert.deepEqual(left, [], `processes of group ${pgid} still running after ${how}()`)
   })
 }
