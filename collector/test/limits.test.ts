@@ -18,6 +18,17 @@ function freshIp(): string {
   return `198.18.${Math.floor(Math.random() * 200)}.${ipSeq % 250}`
 }
 
+/**
+ * The limiter counts in fixed minutes of the clock (floor(now / 60 s)), so a run of attempts that
+ * straddles a minute's end starts a fresh count halfway and the one past the limit is let through.
+ * A test that counts to a limit first waits, if fewer than `needMs` are left in this minute, for
+ * the next one to begin (on average about 2 s a test).
+ */
+async function withinOneMinute(needMs = 20_000): Promise<void> {
+  const left = 60_000 - (Date.now() % 60_000)
+  if (left < needMs) await new Promise((r) => setTimeout(r, left + 50))
+}
+
 function expectRateLimited(res: {
   status: number
   headers: Headers
@@ -52,9 +63,11 @@ async function signInAttempt(ip: string, token: string) {
   return { status: res.status, headers: res.headers, text: await res.text() }
 }
 
-describe('limits', () => {
+// Up to 20 s of waiting for a fresh minute comes on top of each test's own time.
+describe('limits', { timeout: 90_000 }, () => {
   it(`sign-in: ${SIGN_IN.limit} attempts per IP a minute, then 429 even with the right token`, async () => {
     const ip = freshIp()
+    await withinOneMinute()
     for (let i = 0; i < SIGN_IN.limit; i++) {
       expect((await signInAttempt(ip, `wrong-token-${i}-xxxxxxxx`)).status).toBe(401)
     }
@@ -70,6 +83,7 @@ describe('limits', () => {
     const { keys } = await createProgram()
     const ip = freshIp()
     const headers = { 'cf-connecting-ip': ip }
+    await withinOneMinute()
     for (let i = 0; i < AUTH_FAILURE.limit; i++) {
       const res = await call('GET', '/v1/stats', {
         token: `sk_live_guess${String(i).padStart(20, '0')}`,
@@ -117,6 +131,7 @@ describe('limits', () => {
 
   it('wrong admin tokens count as failed auth per IP; past the limit even the right one is refused', async () => {
     const headers = { 'cf-connecting-ip': freshIp() }
+    await withinOneMinute()
     for (let i = 0; i < AUTH_FAILURE.limit; i++) {
       const res = await call('GET', '/v1/programs', { token: `not-the-admin-token-${i}`, headers })
       expect(res.status).toBe(401)
@@ -129,6 +144,7 @@ describe('limits', () => {
 
   it('unknown publishable keys count as failed auth per IP', async () => {
     const ip = freshIp()
+    await withinOneMinute()
     for (let i = 0; i < AUTH_FAILURE.limit; i++) {
       const res = await sendClick(
         `pk_live_unknown${String(i).padStart(20, '0')}`,
@@ -150,6 +166,7 @@ describe('limits', () => {
       call('GET', `/go/${aff.code}`, { headers: { 'cf-connecting-ip': ip } }).then((r) =>
         r.headers.get('location'),
       )
+    await withinOneMinute()
     for (let i = 0; i < CLICKS.limit; i++) expect(await go()).toContain('rl_click=')
     const over = await go()
     expect(over).toMatch(/^https:\/\/acme\.example\/\?ref=/)
