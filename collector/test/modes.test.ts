@@ -170,6 +170,19 @@ describe('modes: every route × live key / test key × live record / test record
     }
   })
 
+  it('a live key filtering stats by a test affiliate is refused as the lists refuse it', async () => {
+    // The lists answer 400 for an affiliate the key may not see; stats answered 200 with zeros,
+    // which told a live key that the test affiliate exists.
+    for (const path of ['/v1/stats', '/v1/commissions']) {
+      const res = await call('GET', `${path}?affiliate=${rec.test.id}`, { token: keyOf('live') })
+      expect(res.status, path).toBe(400)
+      expect(res.body.error).toMatchObject({ code: 'invalid_request', field: 'affiliate' })
+    }
+    // A test key may filter by a live affiliate (test data may credit it).
+    const cross = await call('GET', `/v1/stats?affiliate=${rec.live.id}`, { token: keyOf('test') })
+    expect(cross.status).toBe(200)
+  })
+
   it('GET /v1/program answers both keys; PATCH /v1/program is for the live key only', async () => {
     for (const key of ['live', 'test'] as const) {
       const res = await call('GET', '/v1/program', { token: keyOf(key) })

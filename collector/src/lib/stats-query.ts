@@ -4,7 +4,8 @@
  * (never from raw events).
  */
 
-import { findAffiliate, statsAffiliates } from '../affiliates/data'
+import { statsAffiliates } from '../affiliates/data'
+import { affiliateFilter } from '../affiliates/filter'
 import type { RollupRow } from '../hub/outbox'
 import type { Mode, StatsResult, Totals } from '../shared'
 import { emptyTotals } from '../shared'
@@ -140,7 +141,7 @@ export async function queryStats(
   mode: Mode,
   q: StatsQuery,
 ): Promise<StatsResult> {
-  const { filter, affiliateId } = await resolveStatsQuery(env.DB, programId, q)
+  const { filter, affiliateId } = await resolveStatsQuery(env.DB, programId, mode, q)
   const { d1_usage, ...stats } = await hubFor(env, programId).stats(programId, mode, filter, affiliateId)
   addD1Usage(env.DB, d1_usage)
   return stats
@@ -153,25 +154,25 @@ export async function queryStatsD1(
   mode: Mode,
   q: StatsQuery,
 ): Promise<StatsResult> {
-  const { filter, affiliateId } = await resolveStatsQuery(db, programId, q)
+  const { filter, affiliateId } = await resolveStatsQuery(db, programId, mode, q)
   return statsFromD1(db, programId, mode, filter, affiliateId)
 }
 
-/** Validates a stats query and finds its affiliate (by id or code): 400 naming what is wrong. */
+/**
+ * Validates a stats query and finds its affiliate (by id or code) among those the key's mode may
+ * see, as the lists do (affiliates/filter.ts): a live key naming a test affiliate gets the same
+ * 400 as for one that does not exist; a test key may name a live affiliate (test data may credit
+ * it). 400 naming what is wrong.
+ */
 export async function resolveStatsQuery(
   db: D1Database,
   programId: string,
+  mode: Mode,
   q: StatsQuery,
 ): Promise<{ filter: StatsFilter; affiliateId: string | null }> {
   const filter = parseStatsQuery(q)
-  let affiliateId: string | null = null
-  if (filter.affiliate) {
-    // Any mode: a live affiliate's test stats, a test affiliate's (empty) live stats.
-    const aff = await findAffiliate(db, programId, filter.affiliate)
-    if (!aff) throw new ApiError('invalid_request', 'No affiliate with that id or code', 'affiliate')
-    affiliateId = aff.id
-  }
-  return { filter, affiliateId }
+  const affiliateId = await affiliateFilter(db, programId, filter.affiliate, { visibleTo: mode })
+  return { filter, affiliateId: affiliateId ?? null }
 }
 
 /** Click counts not yet in D1 (the hub's outbox), per mode × affiliate × sub × UTC hour. */
