@@ -8,7 +8,7 @@
  */
 import { and, asc, desc, eq, or, sql } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/d1'
-import { affiliates, commissions, conversions, programs, signups } from '../db/schema'
+import { affiliates, commissions, conversions, type programs, signups } from '../db/schema'
 import { isUniqueViolation } from '../hub/d1-writes'
 import type { AffiliateStatus, Mode } from '../shared'
 
@@ -123,19 +123,6 @@ export async function isActiveAffiliate(
     )
     .get()
   return row !== undefined
-}
-
-/** An affiliate with its program, for the portal (which knows the affiliate's id from its token). */
-export async function affiliateWithProgram(
-  db: D1Database,
-  affiliateId: string,
-): Promise<{ affiliate: AffiliateRow; program: ProgramRow } | undefined> {
-  return drizzle(db)
-    .select({ affiliate: affiliates, program: programs })
-    .from(affiliates)
-    .innerJoin(programs, eq(programs.id, affiliates.programId))
-    .where(eq(affiliates.id, affiliateId))
-    .get()
 }
 
 /** Inserts the row; false when its code (or another unique column) is already taken. */

@@ -11,7 +11,7 @@
 
 import { and, eq, isNotNull, isNull, or } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/d1'
-import { affiliates } from '../db/schema'
+import { affiliates, programs } from '../db/schema'
 import type { Mode } from '../shared'
 import { randomToken, sha256Hex } from './crypto'
 
@@ -39,6 +39,14 @@ function hashLegacyToken(db: D1Database, id: string, token: string, hash: string
     .where(and(eq(affiliates.id, id), eq(affiliates.portalToken, token)))
 }
 
+/** The affiliate row whose portal token this is: by its hash, or a legacy plaintext token. */
+function tokenMatches(token: string, hash: string) {
+  return or(
+    eq(affiliates.portalTokenHash, hash),
+    and(eq(affiliates.portalToken, token), isNull(affiliates.portalTokenHash)),
+  )
+}
+
 /** An active affiliate by portal token: the program, its mode and id; null when unknown or disabled. */
 export async function affiliateByPortalToken(db: D1Database, token: string): Promise<PortalAffiliate | null> {
   if (!PORTAL_TOKEN.test(token)) return null
@@ -52,17 +60,38 @@ export async function affiliateByPortalToken(db: D1Database, token: string): Pro
       portalTokenHash: affiliates.portalTokenHash,
     })
     .from(affiliates)
-    .where(
-      or(
-        eq(affiliates.portalTokenHash, hash),
-        and(eq(affiliates.portalToken, token), isNull(affiliates.portalTokenHash)),
-      ),
-    )
+    .where(tokenMatches(token, hash))
     .get()
   if (!found) return null
   if (found.portalTokenHash === null) await hashLegacyToken(db, found.id, token, hash)
   if (found.status !== 'active') return null
   return { id: found.id, program_id: found.programId, mode: found.mode }
+}
+
+/**
+ * The portal pages' lookup: an active affiliate's whole row and its program's, by portal token, in
+ * one D1 query (the token and then the affiliate with its program were two round trips in a row on
+ * every portal load). Null when the token is unknown or the affiliate disabled.
+ */
+export async function portalAffiliateWithProgram(
+  db: D1Database,
+  token: string,
+): Promise<{ affiliate: typeof affiliates.$inferSelect; program: typeof programs.$inferSelect } | null> {
+  if (!PORTAL_TOKEN.test(token)) return null
+  const hash = await portalTokenHash(token)
+  const found = await drizzle(db)
+    .select({ affiliate: affiliates, program: programs })
+    .from(affiliates)
+    .innerJoin(programs, eq(programs.id, affiliates.programId))
+    .where(tokenMatches(token, hash))
+    .get()
+  if (!found) return null
+  if (found.affiliate.portalTokenHash === null) {
+    await hashLegacyToken(db, found.affiliate.id, token, hash)
+    found.affiliate = { ...found.affiliate, portalTokenHash: hash, portalToken: null }
+  }
+  if (found.affiliate.status !== 'active') return null
+  return found
 }
 
 /** Hashes every remaining plaintext portal token (affiliates created before tokens were hashed). */

@@ -142,6 +142,31 @@ export async function queryStats(
   q: StatsQuery,
 ): Promise<StatsResult> {
   const { filter, affiliateId } = await resolveStatsQuery(env.DB, programId, mode, q)
+  return statsThroughHub(env, programId, mode, filter, affiliateId)
+}
+
+/**
+ * One affiliate's stats when the caller already holds its row (the portal, from the link's
+ * token): the same answer as `queryStats` with `affiliate`, without a D1 round trip to look the
+ * affiliate up again before the hub can start.
+ */
+export function queryAffiliateStats(
+  env: Env,
+  programId: string,
+  mode: Mode,
+  affiliateId: string,
+  q: Omit<StatsQuery, 'affiliate'>,
+): Promise<StatsResult> {
+  return statsThroughHub(env, programId, mode, parseStatsQuery(q), affiliateId)
+}
+
+async function statsThroughHub(
+  env: Env,
+  programId: string,
+  mode: Mode,
+  filter: StatsFilter,
+  affiliateId: string | null,
+): Promise<StatsResult> {
   const { d1_usage, ...stats } = await hubFor(env, programId).stats(programId, mode, filter, affiliateId)
   addD1Usage(env.DB, d1_usage)
   return stats

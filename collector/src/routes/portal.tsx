@@ -4,12 +4,12 @@
  * its mode; live updates come from `/v1/live?token=<the same token>`.
  */
 import { type Context, Hono } from 'hono'
-import { affiliateWithProgram, recentActivity } from '../affiliates/data'
+import { recentActivity } from '../affiliates/data'
 import { type Env, hubFor, publicOrigin } from '../lib/env'
 import { hashIp } from '../lib/ip-hash'
-import { affiliateByPortalToken } from '../lib/portal-token'
+import { portalAffiliateWithProgram } from '../lib/portal-token'
 import { AUTH_FAILURE, clientIp, rateLimited, withinLimit } from '../lib/rate-limit'
-import { queryStats } from '../lib/stats-query'
+import { queryAffiliateStats } from '../lib/stats-query'
 import { pageHeaders } from '../pages/layout'
 import { PortalPage } from '../pages/portal'
 import { commissionNote, type PortalLink, portalTerms } from '../pages/portal-terms'
@@ -19,12 +19,10 @@ import { promoCodesByAffiliate } from '../stripe/promo-codes'
 
 export const portalRoutes = new Hono<{ Bindings: Env }>()
 
-type PortalAffiliate = NonNullable<Awaited<ReturnType<typeof affiliateWithProgram>>>
+type PortalAffiliate = NonNullable<Awaited<ReturnType<typeof portalAffiliateWithProgram>>>
 
 async function findAffiliate(c: Context<{ Bindings: Env }>): Promise<PortalAffiliate | undefined> {
-  const found = await affiliateByPortalToken(c.env.DB, c.req.param('token') ?? '')
-  if (!found) return undefined
-  return affiliateWithProgram(c.env.DB, found.id)
+  return (await portalAffiliateWithProgram(c.env.DB, c.req.param('token') ?? '')) ?? undefined
 }
 
 /** An unknown token is a guess at a credential: counted per IP like a failed key. */
@@ -117,8 +115,7 @@ portalRoutes.get('/portal/:token/data.json', async (c) => {
   const self = { programId: aff.programId, mode: aff.mode, affiliateId: aff.id }
   const [activity, stats, recent, balance, payouts, nextApprovalAt] = await Promise.all([
     hubFor(c.env, aff.programId).activity(aff.mode, aff.id),
-    queryStats(c.env, aff.programId, aff.mode, {
-      affiliate: aff.id,
+    queryAffiliateStats(c.env, aff.programId, aff.mode, aff.id, {
       interval: 'day',
       tz: c.req.query('tz') || 'UTC',
     }),
