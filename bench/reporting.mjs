@@ -19,7 +19,7 @@ function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]
 }
 
-async function time(url, headers, samples) {
+export async function time(url, headers, samples) {
   const ms = []
   let status = 0
   let rowsRead = 0
@@ -52,7 +52,7 @@ function targetMs(affiliates) {
 }
 
 /** A dashboard session for the bench: the sign-in form's CSRF cookie, then the admin token. */
-async function signIn(url, adminToken) {
+export async function signIn(url, adminToken) {
   const form = await fetch(`${url}/dashboard/sign-in`)
   const csrf = form.headers.getSetCookie().map((c) => c.split(';')[0])
   const value = csrf[0]?.split('=').slice(1).join('=') ?? ''
@@ -88,20 +88,15 @@ export async function run({ affiliates = 200, rows = 1_000_000, samples = 40 } =
   }
 }
 
-async function measure(collector, { affiliates, rows, samples }) {
-  const seeded = await seedYear(collector, { affiliates, rows })
-  console.log(`seeded in ${seeded.seconds.toFixed(1)} s:`, seeded.counts)
-  const url = collector.url
+/**
+ * The requests timed, by name: [url, headers]. `seeded` is seedYear's answer, `cookie` a dashboard
+ * session (signIn), `portalPath` the path of one affiliate's portal link.
+ */
+export function shapesFor(url, seeded, cookie, portalPath, now = Date.now()) {
   const auth = { authorization: `Bearer ${seeded.keys.secret}` }
-  const cookie = await signIn(url, collector.adminToken)
-  const now = Date.now()
   const yearFrom = new Date(now - 364 * DAY).toISOString()
-  const portal = await collector.api('POST', `/v1/affiliates/${seeded.affiliateIds[0]}/portal-link`, {
-    token: seeded.keys.secret,
-  })
-  const portalUrl = new URL(portal.body.portal_url)
   const p = seeded.program.id
-  const shapes = {
+  return {
     healthz: [`${url}/healthz`, {}],
     'stats: year by day': [`${url}/v1/stats?from=${yearFrom}&interval=day`, auth],
     'stats: year by day, Europe/Paris': [
@@ -119,8 +114,18 @@ async function measure(collector, { affiliates, rows, samples }) {
     ],
     'overview: 30 days': [`${url}/dashboard/api/overview?program=${p}&mode=live`, { cookie }],
     'overview: year': [`${url}/dashboard/api/overview?program=${p}&mode=live&from=${yearFrom}`, { cookie }],
-    'portal data': [`${url}${portalUrl.pathname}/data.json`, {}],
+    'portal data': [`${url}${portalPath}/data.json`, {}],
   }
+}
+
+async function measure(collector, { affiliates, rows, samples }) {
+  const seeded = await seedYear(collector, { affiliates, rows })
+  console.log(`seeded in ${seeded.seconds.toFixed(1)} s:`, seeded.counts)
+  const portal = await collector.api('POST', `/v1/affiliates/${seeded.affiliateIds[0]}/portal-link`, {
+    token: seeded.keys.secret,
+  })
+  const cookie = await signIn(collector.url, collector.adminToken)
+  const shapes = shapesFor(collector.url, seeded, cookie, new URL(portal.body.portal_url).pathname)
   const results = {}
   for (const [name, [u, headers]] of Object.entries(shapes)) {
     results[name] = await time(u, headers, samples)

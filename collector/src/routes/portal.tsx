@@ -13,7 +13,7 @@ import { queryAffiliateStats } from '../lib/stats-query'
 import { pageHeaders } from '../pages/layout'
 import { PortalPage } from '../pages/portal'
 import { commissionNote, type PortalLink, portalTerms } from '../pages/portal-terms'
-import { affiliateBalance, affiliatePayouts, nextApproval, nextPayoutNote } from '../payouts/portal-data'
+import { affiliateMoney, nextPayoutNote } from '../payouts/portal-data'
 import type { CommissionRule, Promotion, SignupReward } from '../shared'
 import { promoCodesByAffiliate } from '../stripe/promo-codes'
 
@@ -113,16 +113,14 @@ portalRoutes.get('/portal/:token/data.json', async (c) => {
   c.header('Referrer-Policy', 'no-referrer')
   const db = c.env.DB
   const self = { programId: aff.programId, mode: aff.mode, affiliateId: aff.id }
-  const [activity, stats, recent, balance, payouts, nextApprovalAt] = await Promise.all([
+  const [activity, stats, recent, { balance, payouts, nextApprovalAt }] = await Promise.all([
     hubFor(c.env, aff.programId).activity(aff.mode, aff.id),
     queryAffiliateStats(c.env, aff.programId, aff.mode, aff.id, {
       interval: 'day',
       tz: c.req.query('tz') || 'UTC',
     }),
     recentActivity(db, self, RECENT),
-    affiliateBalance(db, self),
-    affiliatePayouts(db, self),
-    nextApproval(db, self),
+    affiliateMoney(db, self),
   ])
   return c.json({
     totals: activity.totals,
