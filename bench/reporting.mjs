@@ -112,6 +112,11 @@ export function shapesFor(url, seeded, cookie, portalPath, now = Date.now()) {
       `${url}/v1/stats?from=${yearFrom}&affiliate=${seeded.affiliateIds[1]}`,
       auth,
     ],
+    'stats: year, one sub-id': [`${url}/v1/stats?from=${yearFrom}&sub=s1`, auth],
+    'stats: year, one affiliate and sub-id': [
+      `${url}/v1/stats?from=${yearFrom}&affiliate=${seeded.affiliateIds[1]}&sub=s1`,
+      auth,
+    ],
     'overview: 30 days': [`${url}/dashboard/api/overview?program=${p}&mode=live`, { cookie }],
     'overview: year': [`${url}/dashboard/api/overview?program=${p}&mode=live&from=${yearFrom}`, { cookie }],
     'portal data': [`${url}${portalPath}/data.json`, {}],

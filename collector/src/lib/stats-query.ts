@@ -232,10 +232,17 @@ export async function statsFromD1(
   // One affiliate's rows of a grain without sub-id: through its by-affiliate index, which SQLite
   // would not pick on its own (the primary key is covering, and a year of it is every affiliate's
   // 128,000 day rows; the index reads that affiliate's 400).
-  const source = (table: string): string =>
-    affiliateId && (table === 'rollup_affiliate_days' || table === 'rollup_affiliate_months')
-      ? `${table} INDEXED BY ${table}_by_affiliate`
-      : table
+  // A sub-id filter reads the sub-id grains through their sub-id indexes (migration 0018): their
+  // keys start with the day or month, so a range of them held every affiliate's and sub-id's rows.
+  const source = (table: string): string => {
+    if (affiliateId && (table === 'rollup_affiliate_days' || table === 'rollup_affiliate_months'))
+      return `${table} INDEXED BY ${table}_by_affiliate`
+    if (sub !== undefined && (table === 'rollup_days' || table === 'rollup_months'))
+      return `${table} INDEXED BY ${table}_by_${affiliateId ? 'affiliate_sub' : 'sub'}`
+    if (sub !== undefined && !affiliateId && table === 'rollups')
+      return 'rollups INDEXED BY rollups_by_sub_hour'
+    return table
+  }
 
   // Without a sub-id filter the grains without sub (rollup_affiliate_*) answer: a quarter of the
   // rows. The edge hours always come from `rollups`.
@@ -316,7 +323,7 @@ export async function statsFromD1(
     const hourRanges = [...cover.hours, ...plan.otherHours]
     if (hourRanges.length) {
       const pt: Part = {
-        sql: `SELECT ${COLUMNS}, hour AS k FROM json_each(?3) AS r CROSS JOIN ${hourTable} ON hour >= r.value->>0 AND hour < r.value->>1 WHERE program_id = ?1 AND mode = ?2`,
+        sql: `SELECT ${COLUMNS}, hour AS k FROM json_each(?3) AS r CROSS JOIN ${source(hourTable)} ON hour >= r.value->>0 AND hour < r.value->>1 WHERE program_id = ?1 AND mode = ?2`,
         params: [JSON.stringify(hourRanges)],
       }
       parts.push(seriesSource(pt))
