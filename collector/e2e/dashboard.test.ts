@@ -1,3 +1,4 @@
+import { createServer, connect as netConnect, type Socket } from 'node:net'
 import { join } from 'node:path'
 import type { BrowserContext } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -233,5 +234,66 @@ describe('reconnect', () => {
     })
     await expect.poll(() => counter(page, 'conversions'), { timeout: 10_000 }).toBe(String(before + 2))
     await page.close()
+  })
+})
+
+/**
+ * A TCP proxy to the collector that holds the first `/v1/live` upgrade it sees: it neither
+ * forwards nor answers it, as a stalled proxy or a hub that never loads would. Every other
+ * connection is piped through unchanged.
+ */
+async function stallFirstLiveSocket(targetPort: number) {
+  const held: Socket[] = []
+  let upgrades = 0
+  const server = createServer((client) => {
+    client.on('error', () => {})
+    client.once('data', (first: Buffer) => {
+      client.pause()
+      if (first.toString('latin1').startsWith('GET /v1/live')) {
+        upgrades++
+        if (held.length === 0) {
+          held.push(client)
+          return
+        }
+      }
+      const upstream = netConnect(targetPort, '127.0.0.1', () => {
+        upstream.write(first)
+        client.pipe(upstream)
+        upstream.pipe(client)
+      })
+      upstream.on('error', () => client.destroy())
+      client.on('close', () => upstream.destroy())
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as { port: number }
+  return {
+    url: `http://127.0.0.1:${port}`,
+    upgrades: () => upgrades,
+    held: () => held.length,
+    close: () => {
+      for (const s of held) s.destroy()
+      server.close()
+    },
+  }
+}
+
+describe('a live socket that never opens', () => {
+  it('is given up after 10 s and opened again, so the page does not say "connecting" for ever', async () => {
+    const proxy = await stallFirstLiveSocket(Number(new URL(collector.url).port))
+    const page = await browser.newPage()
+    try {
+      await signIn(page, proxy.url, collector.adminToken)
+      await expect.poll(() => proxy.held()).toBe(1)
+      expect(await page.locator('#conn').getAttribute('data-state')).toBe('connecting')
+      await expect
+        .poll(() => page.locator('#conn').getAttribute('data-state'), { timeout: 30_000 })
+        .toBe('live')
+      // The held upgrade was given up and a second one opened through the proxy.
+      expect(proxy.upgrades()).toBe(2)
+    } finally {
+      await page.close()
+      proxy.close()
+    }
   })
 })

@@ -1,7 +1,9 @@
 /**
  * The browser side of `/v1/live`: one WebSocket that reconnects with exponential backoff and
  * jitter, pings every 25 s (answered by the hub's auto-response, without waking it) and treats a
- * missing pong as a dead connection. Every (re)connect starts with a fresh snapshot from the
+ * missing pong as a dead connection. A socket that has not opened within OPEN_WITHIN_MS is given
+ * up and tried again: a browser leaves an upgrade nobody answers (a stalled proxy, a hub that
+ * never loads) "connecting" for minutes, and the page would say so all that time. Every (re)connect starts with a fresh snapshot from the
  * server; `onReconnect` lets the page refetch what the snapshot doesn't carry.
  */
 import type { LiveMessage } from '../../shared'
@@ -19,6 +21,7 @@ export interface LiveOptions {
 const PING_EVERY_MS = 25_000
 const PONG_WITHIN_MS = 10_000
 const MAX_BACKOFF_MS = 8_000
+const OPEN_WITHIN_MS = 10_000
 
 export function connectLive(options: LiveOptions): void {
   let attempt = 0
@@ -34,7 +37,10 @@ export function connectLive(options: LiveOptions): void {
     options.onState(opened ? 'reconnecting' : 'connecting')
     const socket = new WebSocket(url)
     ws = socket
+    // close() on a socket still connecting fails the handshake and fires 'close': the retry below.
+    const openTimer = setTimeout(() => socket.close(), OPEN_WITHIN_MS)
     socket.addEventListener('open', () => {
+      clearTimeout(openTimer)
       attempt = 0
       options.onState('live')
       if (opened) options.onReconnect?.()
@@ -56,6 +62,7 @@ export function connectLive(options: LiveOptions): void {
       }
     })
     socket.addEventListener('close', () => {
+      clearTimeout(openTimer)
       clearInterval(pingTimer)
       clearTimeout(pongTimer)
       if (ws !== socket) return
