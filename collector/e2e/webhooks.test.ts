@@ -177,7 +177,7 @@ describe('webhook deliveries to a real receiver', () => {
   it('keeps retrying a receiver that is down and delivers when it comes back', async () => {
     const port = (await freePort()) as number
     const ep = await createEndpoint(`http://127.0.0.1:${port}/hooks`)
-    const { deliveryId } = await emit(ep.id)
+    const { id, deliveryId } = await emit(ep.id)
     const failing = await until('a failed attempt', async () => {
       const d = await delivery(ep.id, deliveryId)
       return d.attempts >= 2 ? d : undefined
@@ -191,7 +191,14 @@ describe('webhook deliveries to a real receiver', () => {
         const d = await delivery(ep.id, deliveryId)
         return d.status === 'delivered' ? d : undefined
       })
-      expect(r.received).toHaveLength(1)
+      // Deliveries are at least once (docs/webhooks.md): an attempt whose answer is lost, as on
+      // a machine too busy to read it in time, is sent again. What must hold is that every
+      // request the receiver got is this delivery and was a recorded attempt: more requests than
+      // attempts since the receiver came up would mean one attempt was sent twice.
+      expect(r.received.length).toBeGreaterThanOrEqual(1)
+      expect(new Set(r.received.map((g) => g.headers['webhook-id']))).toEqual(new Set([id]))
+      if (r.received.length > 1) console.log(`received ${r.received.length} times:`, done)
+      expect(r.received.length).toBeLessThanOrEqual(done.attempts - failing.attempts)
       expect(done.attempts).toBeGreaterThanOrEqual(3)
       expect(done.response_code).toBe(200)
     } finally {
