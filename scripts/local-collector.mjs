@@ -256,6 +256,9 @@ function stopGroupsOnSignal() {
   }
 }
 
+/**
+ * @param {{ port?: number, persistTo?: string, adminToken?: string, vars?: Record<string,string>, log?: boolean, signal?: AbortSignal }} [options]
+ */
 export async function startCollector(options = {}) {
   const ownDir = !options.persistTo
   const persistTo = options.persistTo ?? mkdtempSync(join(tmpdir(), 'refline-d1-'))

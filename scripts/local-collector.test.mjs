@@ -8,9 +8,9 @@
  */
 import assert from 'node:assert/strict'
 import { execFileSync, spawn } from 'node:child_process'
-import { readdirSync, readFileSync } from 'node:fs'
 import { test } from 'node:test'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { liveInGroup } from './local-collector.mjs'
 
 const script =
   process.env.COLLECTOR_SCRIPT ?? fileURLToPath(new URL('./local-collector.mjs', import.meta.url))
@@ -68,19 +68,6 @@ for (const signal of ['SIGTERM', 'SIGINT']) {
   })
 }
 
-/** The live processes of group `pgid`, from /proc (zombies hold nothing and are left out). */
-function liveProcesses(pgid) {
-  const live = []
-  for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-      const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-      if (Number(pgrp) === pgid && state !== 'Z' && state !== 'X') live.push(pid)
-    } catch {}
-  }
-  return live
-}
-
 /** wrangler's pid, which is the collector's process group, found by its port. */
 function groupOf(url) {
   const port = new URL(url).port
@@ -94,7 +81,9 @@ function groupOf(url) {
 
 // A restart on the same port (the crash tests) and `pnpm dev` saying it stopped both rely on
 // stop() and crash() returning only once every process of the collector is gone: a SIGKILLed
-// workerd goes on holding its port while it tears down.
+// workerd goes on holding its port while it tears down. The processes are read with this tree's
+// liveInGroup whichever script is under test (COLLECTOR_SCRIPT), and it must see the collector
+// running first, so a reader that saw nothing could not pass the test.
 for (const how of ['stop', 'crash']) {
   test(`${how}() returns only when none of the collector's processes is left`, {
     timeout: 120_000,
@@ -102,9 +91,9 @@ for (const how of ['stop', 'crash']) {
     const { startCollector } = await import(pathToFileURL(script).href)
     const collector = await startCollector()
     const pgid = groupOf(collector.url)
-    assert.ok(liveProcesses(pgid).length >= 3, 'wrangler, its Node process and workerd run')
+    assert.ok(liveInGroup(pgid).length >= 3, 'wrangler, its Node process and workerd run')
     await collector[how]()
-    const left = liveProcesses(pgid)
+    const left = liveInGroup(pgid)
     if (left.length > 0) process.kill(-pgid, 'SIGKILL')
     assert.deepEqual(left, [], `processes of group ${pgid} still running after ${how}()`)
   })
