@@ -21,8 +21,8 @@ export const portalRoutes = new Hono<{ Bindings: Env }>()
 
 type PortalAffiliate = NonNullable<Awaited<ReturnType<typeof portalAffiliateWithProgram>>>
 
-async function findAffiliate(c: Context<{ Bindings: Env }>): Promise<PortalAffiliate | undefined> {
-  return (await portalAffiliateWithProgram(c.env.DB, c.req.param('token') ?? '')) ?? undefined
+function findAffiliate(c: Context<{ Bindings: Env }>): Promise<PortalAffiliate | null> {
+  return portalAffiliateWithProgram(c.env.DB, c.req.param('token') ?? '')
 }
 
 /** An unknown token is a guess at a credential: counted per IP like a failed key. */
