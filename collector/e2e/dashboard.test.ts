@@ -237,6 +237,104 @@ describe('reconnect', () => {
   })
 })
 
+describe('an overview answer older than the socket', () => {
+  it('does not take the counters or the feed back to the moment it was read', async () => {
+    const page = await browser.newPage()
+    let release = () => {}
+    const held = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    let read = 0
+    try {
+      await signIn(page, collector.url, collector.adminToken)
+      // The page's first overview is read at once and handed to the page only after a conversion
+      // has reached it over the socket: an answer overtaken by a live message, as a slow fetch is.
+      await page.route(
+        (url) => url.pathname === '/dashboard/api/overview',
+        async (route) => {
+          const response = await route.fetch()
+          read++
+          await held
+          await route.fulfill({ response })
+        },
+      )
+      await page.reload()
+      await expect.poll(() => read, { timeout: 20_000 }).toBe(1)
+      await expect
+        .poll(() => page.locator('#conn').getAttribute('data-state'), { timeout: 20_000 })
+        .toBe('live')
+      await expect.poll(() => counter(page, 'conversions')).not.toBe('')
+      const before = Number(await counter(page, 'conversions'))
+      const sent = await collector.api('POST', '/v1/conversions', {
+        token: seed.keys.secret,
+        body: { event_id: `inv_overtaken_${Date.now()}`, amount: 1_234, currency: 'USD' },
+      })
+      expect(sent.status, JSON.stringify(sent.body)).toBe(201)
+      await expect.poll(() => counter(page, 'conversions'), { timeout: 10_000 }).toBe(String(before + 1))
+
+      release()
+      // The range label is written by the same step that applies the answer's live part.
+      await expect.poll(() => page.locator('#range-label').textContent(), { timeout: 10_000 }).toContain('→')
+      expect(await counter(page, 'conversions')).toBe(String(before + 1))
+      expect(await page.locator('#feed li.feed-conversion').first().textContent()).toContain('$12.34')
+    } finally {
+      release()
+      await page.close()
+    }
+  })
+
+  it("nor does the portal's data: its counters and list keep a signup it overtook", async () => {
+    const made = await collector.api('POST', '/v1/affiliates', {
+      token: seed.keys.secret,
+      body: { name: 'Lena', email: 'lena@partners.example', code: `lena${Date.now().toString(36)}` },
+    })
+    expect(made.status, JSON.stringify(made.body)).toBe(201)
+    const lena = made.body.affiliate as { code: string; portal_url: string }
+    const page = await browser.newPage()
+    let release = () => {}
+    const held = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    let read = 0
+    let answered = -1
+    try {
+      await page.route(
+        (url) => url.pathname.endsWith('/data.json'),
+        async (route) => {
+          const response = await route.fetch()
+          answered = ((await response.json()) as { signups: unknown[] }).signups.length
+          read++
+          await held
+          await route.fulfill({ response })
+        },
+      )
+      await page.goto(`${collector.url}${portalPath(lena.portal_url)}`)
+      await expect.poll(() => read, { timeout: 20_000 }).toBe(1)
+      await expect
+        .poll(() => page.locator('#conn').getAttribute('data-state'), { timeout: 20_000 })
+        .toBe('live')
+      await expect.poll(() => counter(page, 'signups')).not.toBe('')
+      const before = Number(await counter(page, 'signups'))
+      const sent = await collector.api('POST', '/v1/signups', {
+        token: seed.keys.secret,
+        body: { customer_id: `cus_overtaken_${Date.now()}`, ref: lena.code },
+      })
+      expect(sent.status, JSON.stringify(sent.body)).toBe(201)
+      await expect.poll(() => counter(page, 'signups'), { timeout: 10_000 }).toBe(String(before + 1))
+
+      expect(answered).toBe(0)
+      release()
+      const rows = page.locator('#signups tbody tr:not(:has(td.empty))')
+      // The list is drawn once the answer is in; the new signup must be on it.
+      await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(answered + 1)
+      expect(await counter(page, 'signups')).toBe(String(before + 1))
+    } finally {
+      release()
+      await page.close()
+    }
+  })
+})
+
 /**
  * A TCP proxy to the collector that holds the first `/v1/live` upgrade it sees: it neither
  * forwards nor answers it, as a stalled proxy or a hub that never loads would. Every other

@@ -81,6 +81,11 @@ let range: Totals | undefined
 /** Totals of the last live message: the next one's difference from it is what its event did. */
 let baseline: Totals | undefined
 let liveTotals: Totals | undefined
+/** Live messages received so far: an overview read before the latest one must not undo it. */
+let messages = 0
+/** The last feed items the socket brought (the feed's length at most), with when they came. */
+let arrived: { n: number; item: LiveFeedItem }[] = []
+const FEED_MAX = 50
 
 /** Events applied locally, kept a few seconds so a refetch that missed them doesn't undo them. */
 interface Applied {
@@ -113,6 +118,7 @@ function renderRange(): void {
 
 async function loadOverview(withLive: boolean): Promise<void> {
   const started = Date.now()
+  const messagesBefore = messages
   const o = await api<Overview>('overview', { query: rangeQuery(withLive) })
   const since = started - UNSEEN_MS
   journal = journal.filter((e) => e.received >= Date.now() - 4 * UNSEEN_MS)
@@ -158,16 +164,40 @@ async function loadOverview(withLive: boolean): Promise<void> {
   byId('range-label').textContent = `${o.stats.from.slice(0, 10)} → ${o.stats.to.slice(0, 10)}`
 
   if (o.live) {
-    liveTotals = o.live.totals
-    updateCounters(o.live.totals, currency)
+    // The socket is ordered and the answer is not: a message that came while the request was out
+    // may be newer than what the hub answered, so then the counters keep the socket's totals.
+    if (messages === messagesBefore || !liveTotals) liveTotals = o.live.totals
+    updateCounters(liveTotals, currency)
     minutes = minuteData(o.live.minutes)
-    minuteChart.set(minutes)
     feed.replaceChildren()
-    if (!o.live.feed.length) feed.append(h('li', { class: 'empty' }, 'Waiting for the first event…'))
-    for (const item of [...o.live.feed].reverse()) prependFeed(feed, item)
+    for (const item of [...o.live.feed].reverse()) prependFeed(feed, item, FEED_MAX)
+    // Items the socket brought meanwhile that the answer does not have happened after it was read.
+    for (const item of notIn(
+      o.live.feed,
+      arrived.filter((a) => a.n > messagesBefore),
+    )) {
+      prependFeed(feed, item, FEED_MAX)
+      bump(minutes, Date.parse(item.at) / 1000, item.type)
+    }
+    if (!feed.children.length) feed.append(h('li', { class: 'empty' }, 'Waiting for the first event…'))
+    minuteChart.set(minutes)
   } else if (liveTotals) {
     updateCounters(liveTotals, currency)
   }
+}
+
+/** The socket's items, oldest first, less one match each for the items the answer already has. */
+function notIn(answer: LiveFeedItem[], items: { item: LiveFeedItem }[]): LiveFeedItem[] {
+  const key = (i: LiveFeedItem) => JSON.stringify([i.type, i.at, i.affiliate?.id ?? null, i.amount ?? null])
+  const had = new Map<string, number>()
+  for (const i of answer) had.set(key(i), (had.get(key(i)) ?? 0) + 1)
+  return items
+    .map((a) => a.item)
+    .filter((i) => {
+      const left = had.get(key(i)) ?? 0
+      if (left) had.set(key(i), left - 1)
+      return !left
+    })
 }
 
 /** The later of the rollups' hour and a live event's exact time (both ISO 8601, UTC). */
@@ -267,6 +297,7 @@ function onLive(message: LiveMessage): void {
     applyApplication(message)
     return
   }
+  messages++
   tickChecklist(message)
   liveTotals = message.totals
   updateCounters(message.totals, currency)
@@ -277,7 +308,9 @@ function onLive(message: LiveMessage): void {
   const affiliate = message.affiliate?.id ?? null
   if (!filter.affiliate || affiliate === filter.affiliate) {
     const { totals: _t, ...item } = message
-    prependFeed(feed, item)
+    prependFeed(feed, item, FEED_MAX)
+    arrived.push({ n: messages, item })
+    if (arrived.length > FEED_MAX) arrived = arrived.slice(-FEED_MAX)
     advanceMinutes(minutes)
     if (bump(minutes, at / 1000, message.type)) minuteChart.set(minutes)
   }

@@ -3,7 +3,7 @@
  * them live from `/v1/live?token=<portal token>`; the hub sends this socket only this
  * affiliate's events. A reconnect refetches everything.
  */
-import type { LiveMessage, MinutePoint, SeriesPoint, Totals } from '../../shared'
+import type { LiveEventType, LiveMessage, MinutePoint, SeriesPoint, Totals } from '../../shared'
 import { formatMoney } from '../format'
 import { advanceMinutes, bump, type ChartData, createChart, minuteData, seriesData } from './charts'
 import { byId, debounce, fillBody, h, setConnection, wireCopyButtons } from './dom'
@@ -92,42 +92,72 @@ function renderLists(d: PortalData): void {
   )
 }
 
+/** Live messages received, and the totals of the last: a load read before it must not undo it. */
+let messages = 0
+let liveTotals: Totals | undefined
+type EventMessage = Extract<LiveMessage, { type: LiveEventType; at: string }>
+/** The last signups and conversions the socket brought, numbered as `messages` counts them. */
+let arrived: { n: number; message: EventMessage }[] = []
+
 async function load(): Promise<void> {
+  const messagesBefore = messages
   const res = await fetch(`/portal/${encodeURIComponent(token)}/data.json?tz=${encodeURIComponent(tz)}`)
   if (!res.ok) throw new Error(`HTTP ${res.status}`)
   data = (await res.json()) as PortalData
-  updateCounters(data.totals)
+  // The socket is ordered and the answer is not: after a message that came while the request was
+  // out, the socket's totals may be the newer ones (a later event's message brings the rest).
+  updateCounters(messages === messagesBefore || !liveTotals ? data.totals : liveTotals)
   minutes = minuteData(data.minutes)
   minuteChart.set(minutes)
   days = seriesData(data.series)
+  // Those that came while the request was out and the answer does not have happened after it.
+  for (const { n, message } of arrived) if (n > messagesBefore && !has(data, message)) addEvent(data, message)
   dayChart.set(days)
+  minuteChart.set(minutes)
   renderLists(data)
   renderPayouts(data)
+}
+
+function has(d: PortalData, m: EventMessage): boolean {
+  return m.type === 'signup'
+    ? d.signups.some((s) => s.at === m.at)
+    : d.conversions.some((c) => c.at === m.at && c.amount === m.amount)
+}
+
+/** A signup or conversion into the lists and the charts (redrawn by the caller). */
+function addEvent(d: PortalData, m: EventMessage): void {
+  const at = Date.parse(m.at) / 1000
+  bump(minutes, at, m.type)
+  bump(days, at, m.type)
+  if (m.type === 'signup') d.signups.unshift({ at: m.at })
+  else if (m.type === 'conversion' && m.amount !== undefined && m.currency)
+    d.conversions.unshift({ at: m.at, amount: m.amount, currency: m.currency, refunded_amount: 0 })
 }
 
 const reload = debounce(() => void load().catch(console.error), 300)
 
 function onLive(message: LiveMessage): void {
+  messages++
+  liveTotals = message.totals
   updateCounters(message.totals)
-  if (message.type === 'snapshot' || !data) return
-  const at = Date.parse(message.at) / 1000
-  advanceMinutes(minutes)
-  if (bump(minutes, at, message.type)) minuteChart.set(minutes)
-  if (bump(days, at, message.type)) dayChart.set(days)
-  if (message.type === 'signup') {
-    data.signups.unshift({ at: message.at })
-    renderLists(data)
-  } else if (message.type === 'conversion' && message.amount !== undefined && message.currency) {
-    data.conversions.unshift({
-      at: message.at,
-      amount: message.amount,
-      currency: message.currency,
-      refunded_amount: 0,
-    })
-    renderLists(data)
-  } else if (message.type === 'commission' || message.type === 'refund') {
-    reload()
+  if (message.type === 'snapshot') return
+  if (message.type === 'signup' || message.type === 'conversion') {
+    arrived.push({ n: messages, message })
+    if (arrived.length > 50) arrived = arrived.slice(-50)
   }
+  if (!data) return
+  advanceMinutes(minutes)
+  if (message.type === 'signup' || message.type === 'conversion') {
+    addEvent(data, message)
+    renderLists(data)
+  } else {
+    const at = Date.parse(message.at) / 1000
+    bump(minutes, at, message.type)
+    bump(days, at, message.type)
+  }
+  minuteChart.set(minutes)
+  dayChart.set(days)
+  if (message.type === 'commission' || message.type === 'refund') reload()
 }
 
 setInterval(() => {
