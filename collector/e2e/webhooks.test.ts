@@ -174,33 +174,47 @@ describe('webhook deliveries to a real receiver', () => {
     }
   })
 
-  it('keeps retrying a receiver that is down and delivers when it comes back', async () => {
+  it('keeps retrying a receiver that is down, delivers when it comes back, and tells it the endpoint was failing', async () => {
     const port = (await freePort()) as number
     const ep = await createEndpoint(`http://127.0.0.1:${port}/hooks`)
     const { id, deliveryId } = await emit(ep.id)
-    const failing = await until('a failed attempt', async () => {
+    // Three failures in a row meet the default webhook_failing threshold: the program raises an
+    // alert, and alert.raised goes to every endpoint, this one included.
+    const failing = await until('three failed attempts', async () => {
       const d = await delivery(ep.id, deliveryId)
-      return d.attempts >= 2 ? d : undefined
+      return d.attempts >= 3 ? d : undefined
     })
     expect(failing).toMatchObject({ status: 'pending', response_code: null })
     expect(failing.last_error).toMatch(/network error/i)
     expect(failing.next_attempt_at).toEqual(expect.any(String))
     const r = await receiver([200], port)
+    const body = (g: Received) =>
+      JSON.parse(g.body) as { id: string; type: string; data: Record<string, unknown> }
+    const alerts = () => r.received.filter((g) => g.headers['webhook-id'] !== id)
     try {
       const done = await until('delivered', async () => {
         const d = await delivery(ep.id, deliveryId)
         return d.status === 'delivered' ? d : undefined
       })
+      await until('the alert', async () => (alerts().length ? true : undefined))
       // Deliveries are at least once (docs/webhooks.md): an attempt whose answer is lost, as on
       // a machine too busy to read it in time, is sent again. What must hold is that every
-      // request the receiver got is this delivery and was a recorded attempt: more requests than
-      // attempts since the receiver came up would mean one attempt was sent twice.
-      expect(r.received.length).toBeGreaterThanOrEqual(1)
-      expect(new Set(r.received.map((g) => g.headers['webhook-id']))).toEqual(new Set([id]))
-      if (r.received.length > 1) console.log(`received ${r.received.length} times:`, done)
-      expect(r.received.length).toBeLessThanOrEqual(done.attempts - failing.attempts)
-      expect(done.attempts).toBeGreaterThanOrEqual(3)
+      // request of this delivery was a recorded attempt: more requests than attempts since the
+      // receiver came up would mean one attempt was sent twice.
+      const ours = r.received.filter((g) => g.headers['webhook-id'] === id)
+      expect(ours.length).toBeGreaterThanOrEqual(1)
+      if (ours.length > 1) console.log(`received ${ours.length} times:`, done)
+      expect(ours.length).toBeLessThanOrEqual(done.attempts - failing.attempts)
+      expect(done.attempts).toBeGreaterThanOrEqual(4)
       expect(done.response_code).toBe(200)
+      // Everything else it got is the one alert about this endpoint (once a day per endpoint).
+      expect(new Set(alerts().map((g) => g.headers['webhook-id'])).size).toBe(1)
+      for (const g of alerts()) {
+        expect(body(g)).toMatchObject({
+          type: 'alert.raised',
+          data: { type: 'webhook_failing', data: { endpoint_id: ep.id, disabled: false } },
+        })
+      }
     } finally {
       await r.close()
     }
