@@ -80,7 +80,8 @@ export interface SignedCover {
  * is read as its month less the days outside the range, and an edge of more than half a day of
  * hours as its day less the hours outside. A year from the 2nd of a month reads that month less
  * one day instead of 29 days, and a range from 15:00 its last 9 hours, one from 03:00 its day
- * less 3 hours. Sums are linear, so the signed rows add up to the range exactly.
+ * less 3 hours; 30 days from the 2nd of November read November less a day and one day of
+ * December. Sums are linear, so the signed rows add up to the range exactly.
  */
 export function signedCover(fromHour: number, toHour: number): SignedCover {
   const c = coverHours(fromHour, toHour)
@@ -99,16 +100,25 @@ export function signedCover(fromHour: number, toHour: number): SignedCover {
     } else out.hours.push([lo, hi, 1])
   }
   for (const [lo, hi] of c.days) {
-    const l = dayMs(lo)
-    const h = dayMs(hi)
-    const month = monthStart(l)
-    const next = nextMonth(month)
-    const monthDays = (next - month) / DAY
-    if ((h - l) / DAY > monthDays / 2 && h <= next) {
-      out.months.push([monthKey(month), monthKey(next)])
-      if (l > month) out.days.push([dayKey(month), lo, -1])
-      if (h < next) out.days.push([hi, dayKey(next), -1])
-    } else out.days.push([lo, hi, 1])
+    // A run of days with no whole month inside may still cross a month's end (the default 30
+    // days, most of the time): each month's part is weighed on its own.
+    for (const [l, h] of byMonth(dayMs(lo), dayMs(hi))) {
+      const month = monthStart(l)
+      const next = nextMonth(month)
+      const monthDays = (next - month) / DAY
+      if ((h - l) / DAY > monthDays / 2) {
+        out.months.push([monthKey(month), monthKey(next)])
+        if (l > month) out.days.push([dayKey(month), dayKey(l), -1])
+        if (h < next) out.days.push([dayKey(h), dayKey(next), -1])
+      } else out.days.push([dayKey(l), dayKey(h), 1])
+    }
   }
+  return out
+}
+
+/** `[from, to)` (ms at UTC midnights) cut at the first of each month inside it. */
+function byMonth(from: number, to: number): Array<[number, number]> {
+  const out: Array<[number, number]> = []
+  for (let l = from; l < to; l = nextMonth(l)) out.push([l, Math.min(to, nextMonth(l))])
   return out
 }

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest'
 import { createAffiliate, createProgram } from '../../test/helpers'
 import { rollupStatement, runBatch } from '../hub/d1-writes'
 import { queryStatsD1 } from '../lib/stats-query'
-import { coverHours } from './grain-cover'
+import { coverHours, signedCover } from './grain-cover'
 import { queryStatsHourly } from './hourly-reference'
 
 const HOUR = 3_600_000
@@ -79,6 +79,34 @@ describe('grained stats', () => {
           expect(hours).toBe(n + 1)
         },
       ),
+    )
+  })
+
+  it('signs a cover whose rows, added and taken back, come to the same hours, fewer of them', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: SPAN_HOURS }),
+        fc.oneof(fc.integer({ min: 0, max: 24 * 70 }), fc.integer({ min: 0, max: SPAN_HOURS })),
+        (a, n) => {
+          const from = START + a * HOUR
+          const to = from + n * HOUR
+          const s = signedCover(from, to)
+          // Every hour's multiplicity: 1 inside the range, 0 outside.
+          const count = new Map<number, number>()
+          const add = (x: number, y: number, sign: number) => {
+            for (let t = x; t < y; t += HOUR) count.set(t, (count.get(t) ?? 0) + sign)
+          }
+          for (const [x, y, sign] of s.hours) add(Date.parse(`${x}:00Z`), Date.parse(`${y}:00Z`), sign)
+          for (const [x, y, sign] of s.days) add(Date.parse(x), Date.parse(y), sign)
+          for (const [x, y] of s.months) add(Date.parse(`${x}-01`), Date.parse(`${y}-01`), 1)
+          for (const [t, k] of count) expect(k, new Date(t).toISOString()).toBe(t >= from && t <= to ? 1 : 0)
+          expect([...count.values()].filter((k) => k === 1)).toHaveLength(n + 1)
+          // No day range longer than half its month is left for the table to read day by day.
+          for (const [x, y] of s.days)
+            expect((Date.parse(y) - Date.parse(x)) / (24 * HOUR)).toBeLessThanOrEqual(16)
+        },
+      ),
+      { numRuns: 40 },
     )
   })
 
