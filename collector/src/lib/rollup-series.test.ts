@@ -1,7 +1,8 @@
 /**
  * The day buckets found by bisection (bucketStarts) are the buckets one `Intl` call per hour
  * gives (buildSeriesByHour), across DST changes, half-hour and 45-minute offsets, a 30-minute
- * DST (Lord Howe) and a day that never happened (Apia, 2011-12-30).
+ * DST (Lord Howe) and a day that never happened (Apia, 2011-12-30); UTC's own names take a path
+ * with no `Intl` call at all.
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
@@ -10,6 +11,8 @@ import { buildSeries, buildSeriesByHour, type RollupSums } from './rollup-series
 const HOUR = 3_600_000
 const ZONES = [
   'UTC',
+  'Etc/UTC',
+  'GMT',
   'Europe/Paris',
   'America/New_York',
   'Asia/Kolkata',

@@ -18,6 +18,7 @@ export interface RollupSums {
 }
 
 const HOUR = 3_600_000
+const DAY = 86_400_000
 
 export function addSums(t: Totals, r: Omit<RollupSums, 'hour'>): void {
   t.clicks += r.clicks
@@ -31,14 +32,47 @@ export function addSums(t: Totals, r: Omit<RollupSums, 'hour'>): void {
   }
 }
 
+/**
+ * One local-day formatter per time zone, kept: building an `Intl.DateTimeFormat` costs about a
+ * millisecond in workerd, using one a few microseconds, and every stats read by day needs one.
+ * Bounded in entries; only names that are valid zones get in.
+ */
+const dayFormats = new Map<string, Intl.DateTimeFormat>()
+const MAX_DAY_FORMATS = 64
+
+function dayFormat(tz: string): Intl.DateTimeFormat {
+  let format = dayFormats.get(tz)
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-CA', {
+      timeZone: tz,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+    })
+    if (dayFormats.size >= MAX_DAY_FORMATS) dayFormats.delete(dayFormats.keys().next().value as string)
+    dayFormats.set(tz, format)
+  }
+  return format
+}
+
 export function isTimeZone(tz: string): boolean {
   try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz })
+    dayFormat(tz)
     return true
   } catch {
     return false
   }
 }
+
+/** Zone names that are UTC itself, whose days are the UTC days: no `Intl` call needed. */
+const UTC_NAMES: ReadonlySet<string> = new Set([
+  'UTC',
+  'Etc/UTC',
+  'Etc/GMT',
+  'GMT',
+  'Etc/Universal',
+  'Etc/Zulu',
+])
 
 /**
  * The start (ms) of every bucket from `fromHour` to `toHour` (ms at the start of an hour, both
@@ -61,13 +95,22 @@ export function bucketStarts(
     for (let h = fromHour; h <= toHour; h += HOUR) starts.push(h)
     return starts
   }
-  const dayOf = new Intl.DateTimeFormat('en-CA', {
-    timeZone: tz,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  })
-  const day = (h: number) => dayOf.format(h)
+  if (UTC_NAMES.has(tz)) {
+    for (let h = fromHour; h <= toHour; h = Math.floor(h / DAY) * DAY + DAY) starts.push(h)
+    return starts
+  }
+  const dayOf = dayFormat(tz)
+  // Each hour is formatted once: the hour found as the next day's start is asked again as the
+  // next bucket's day. About three hours a day, dropped on return.
+  const seen = new Map<number, string>()
+  const day = (at: number) => {
+    let d = seen.get(at)
+    if (d === undefined) {
+      d = dayOf.format(at)
+      seen.set(at, d)
+    }
+    return d
+  }
   let h = fromHour
   while (h <= toHour) {
     starts.push(h)
@@ -173,12 +216,7 @@ export function buildSeriesByHour(
   interval: 'hour' | 'day',
   tz: string,
 ): SeriesPoint[] {
-  const dayOf = new Intl.DateTimeFormat('en-CA', {
-    timeZone: tz,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  })
+  const dayOf = dayFormat(tz)
   const points: SeriesPoint[] = []
   const bucketOfHour = new Map<string, SeriesPoint>()
   let currentKey = ''
