@@ -53,11 +53,14 @@ export async function buildWorker(outdir) {
 }
 
 /**
- * @param {{ port?: number, adminToken?: string, vars?: Record<string,string>, inspectorPort?: number }} [options]
+ * `persistTo` opens an existing state folder (one a `wrangler dev` collector left, say), which
+ * stop() then leaves in place; without it the collector gets a fresh one and deletes it.
+ * @param {{ port?: number, persistTo?: string, adminToken?: string, vars?: Record<string,string>, inspectorPort?: number }} [options]
  */
 export async function startMiniflareCollector(options = {}) {
   const config = wranglerConfig()
-  const persistTo = mkdtempSync(join(tmpdir(), 'refline-mf-'))
+  const ownDir = !options.persistTo
+  const persistTo = options.persistTo ?? mkdtempSync(join(tmpdir(), 'refline-mf-'))
   const build = mkdtempSync(join(tmpdir(), 'refline-mf-build-'))
   const port = options.port ?? (await freePort())
   const adminToken = options.adminToken ?? `adm_${randomBytes(18).toString('base64url')}`
@@ -91,7 +94,7 @@ export async function startMiniflareCollector(options = {}) {
     script,
     async stop() {
       await mf.dispose()
-      rmSync(persistTo, { recursive: true, force: true })
+      if (ownDir) rmSync(persistTo, { recursive: true, force: true })
       rmSync(build, { recursive: true, force: true })
     },
   }

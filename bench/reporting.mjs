@@ -5,10 +5,16 @@
  * request is timed from just before it is sent to the end of its body; sequential, so the
  * figure is the collector's, not a queue's. Writes bench/results/reporting-<affiliates>.json.
  *
- * Run: `node bench/reporting.mjs [affiliates] [rows] [samples]` (starts its own collector), or
- * from bench/run.mjs via `run({ collector })`.
+ * The same seeded year is timed on `wrangler dev` and then on Miniflare directly (the dev proxy
+ * in front of wrangler dev adds to every request); `--wrangler-only` leaves Miniflare out.
+ *
+ * Run: `node bench/reporting.mjs [affiliates] [rows] [samples] [--wrangler-only]` (starts its
+ * own collectors), or from bench/run.mjs via `run()`.
  */
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { pathToFileURL } from 'node:url'
 import { seedYear } from './seed-year.mjs'
@@ -75,16 +81,60 @@ export async function signIn(url, adminToken) {
 }
 
 /**
- * Always on a collector of its own (the year's data would weigh on every other suite, and D1
- * usage is only answered with D1_METER=on); `collector` from bench/run.mjs is not used.
+ * Seeds one year on a `wrangler dev` collector of its own (the year's data would weigh on every
+ * other suite, and D1 usage is only answered with D1_METER=on) and times the shapes there; then,
+ * unless `miniflare` is false, opens the same state folder with a Miniflare collector, without the
+ * dev proxy in front, and times them again: the collector's own figures, as for ingestion and live.
  */
-export async function run({ affiliates = 200, rows = 1_000_000, samples = 40 } = {}) {
+export async function run({ affiliates = 200, rows = 1_000_000, samples = 40, miniflare = true } = {}) {
   const { startCollector } = await import('../scripts/local-collector.mjs')
-  const collector = await startCollector({ vars: { D1_METER: 'on' } })
+  const persistTo = mkdtempSync(join(tmpdir(), 'refline-reporting-'))
+  const adminToken = `adm_reporting_${randomBytes(12).toString('base64url')}`
+  const vars = { D1_METER: 'on' }
   try {
-    return await measure(collector, { affiliates, rows, samples })
+    const collector = await startCollector({ persistTo, adminToken, vars })
+    let seeded
+    let portalPath
+    let wrangler
+    try {
+      seeded = await seedYear(collector, { affiliates, rows })
+      console.log(`seeded in ${seeded.seconds.toFixed(1)} s:`, seeded.counts)
+      const portal = await collector.api('POST', `/v1/affiliates/${seeded.affiliateIds[0]}/portal-link`, {
+        token: seeded.keys.secret,
+      })
+      portalPath = new URL(portal.body.portal_url).pathname
+      console.log('wrangler dev:')
+      wrangler = await timeShapes(collector, seeded, portalPath, { affiliates, samples })
+    } finally {
+      await collector.stop()
+    }
+    let onMiniflare
+    if (miniflare) {
+      const { startMiniflareCollector } = await import('./miniflare-collector.mjs')
+      const mf = await startMiniflareCollector({ persistTo, adminToken, vars })
+      try {
+        console.log('Miniflare:')
+        onMiniflare = await timeShapes(mf, seeded, portalPath, { affiliates, samples })
+      } finally {
+        await mf.stop()
+      }
+    }
+    const out = {
+      at: new Date().toISOString(),
+      affiliates,
+      seeded: seeded.counts,
+      seed_seconds: seeded.seconds,
+      results: wrangler,
+      ...(onMiniflare ? { miniflare: onMiniflare } : {}),
+    }
+    mkdirSync(new URL('./results/', import.meta.url), { recursive: true })
+    writeFileSync(
+      new URL(`./results/reporting-${affiliates}.json`, import.meta.url),
+      `${JSON.stringify(out, null, 2)}\n`,
+    )
+    return { ok: true, ...out }
   } finally {
-    await collector.stop()
+    rmSync(persistTo, { recursive: true, force: true })
   }
 }
 
@@ -123,14 +173,10 @@ export function shapesFor(url, seeded, cookie, portalPath, now = Date.now()) {
   }
 }
 
-async function measure(collector, { affiliates, rows, samples }) {
-  const seeded = await seedYear(collector, { affiliates, rows })
-  console.log(`seeded in ${seeded.seconds.toFixed(1)} s:`, seeded.counts)
-  const portal = await collector.api('POST', `/v1/affiliates/${seeded.affiliateIds[0]}/portal-link`, {
-    token: seeded.keys.secret,
-  })
+/** Times every shape on `collector` (seeded by seedYear) and prints each beside its target. */
+async function timeShapes(collector, seeded, portalPath, { affiliates, samples }) {
   const cookie = await signIn(collector.url, collector.adminToken)
-  const shapes = shapesFor(collector.url, seeded, cookie, new URL(portal.body.portal_url).pathname)
+  const shapes = shapesFor(collector.url, seeded, cookie, portalPath)
   const results = {}
   for (const [name, [u, headers]] of Object.entries(shapes)) {
     results[name] = await time(u, headers, samples)
@@ -157,19 +203,7 @@ async function measure(collector, { affiliates, rows, samples }) {
   console.log(
     `most D1 rows read by a dashboard load: ${overviewRows} (target ≤ 20,000: ${overviewRows <= 20_000 ? 'met' : 'missed'})`,
   )
-  const out = {
-    at: new Date().toISOString(),
-    affiliates,
-    seeded: seeded.counts,
-    seed_seconds: seeded.seconds,
-    results,
-  }
-  mkdirSync(new URL('./results/', import.meta.url), { recursive: true })
-  writeFileSync(
-    new URL(`./results/reporting-${affiliates}.json`, import.meta.url),
-    `${JSON.stringify(out, null, 2)}\n`,
-  )
-  return { ok: true, ...out }
+  return results
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
@@ -177,5 +211,6 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     affiliates: Number(process.argv[2]) || 200,
     rows: Number(process.argv[3]) || 1_000_000,
     samples: Number(process.argv[4]) || 40,
+    miniflare: !process.argv.includes('--wrangler-only'),
   })
 }

@@ -59,8 +59,8 @@ try {
     (await mod('dashboard-latency.mjs')).run({ collector, clicks: DASHBOARD_CLICKS }))
   results.page_weight = await suite('page-weight.mjs', async () =>
     (await mod('page-weight.mjs')).run({ collector }))
-  results.reporting = await suite('reporting.mjs', async () =>
-    (await mod('reporting.mjs')).run({ collector }))
+  // Its own collectors (wrangler dev, then Miniflare on the same seeded state folder).
+  results.reporting = await suite('reporting.mjs', async () => (await mod('reporting.mjs')).run())
 } finally {
   await collector.stop()
 }
@@ -243,13 +243,16 @@ if (results.memory?.rows)
     ' MiB',
   )
 
-const rep = results.reporting?.results
-if (rep) {
+for (const [rep, label] of [
+  [results.reporting?.results, 'wrangler dev'],
+  [results.reporting?.miniflare, 'Miniflare'],
+]) {
+  if (!rep) continue
   const health = rep.healthz?.p95
   for (const [name, r] of Object.entries(rep)) {
     if (name === 'healthz') continue
     row(
-      `reporting (1 M clicks): ${name}, p95`,
+      `${label}: reporting (1 M clicks): ${name}, p95`,
       r.p95,
       `/healthz p95 ${health} ms`,
       50,
@@ -262,7 +265,13 @@ if (rep) {
     rep['overview: 30 days']?.d1_rows_read ?? 0,
     rep['overview: year']?.d1_rows_read ?? 0,
   )
-  row('reporting: D1 rows read per dashboard load (year)', rowsRead, 'one overview request', 20_000, false)
+  row(
+    `${label}: reporting: D1 rows read per dashboard load (year)`,
+    rowsRead,
+    'one overview request',
+    20_000,
+    false,
+  )
 }
 const cf = results.click_flush
 if (cf?.now)
