@@ -6,6 +6,11 @@ import type { AffiliateRow } from './data'
 /** A row just created or given a new portal link: the only time its token is known. */
 export type AffiliateRowWithToken = AffiliateRow & { newPortalToken?: string }
 
+/** An affiliate's referral link: the collector's `/go/` redirect with its code. */
+export function affiliateLink(origin: string, code: string): string {
+  return `${origin}/go/${code}`
+}
+
 /**
  * The API form of an affiliate. `viewer` is the mode of the key asking (undefined: the founder's
  * dashboard): a test key sees a live affiliate without its email.
@@ -27,7 +32,7 @@ export function affiliateJson(
     status: row.status,
     mode: row.mode,
     portal_url: row.newPortalToken && !redacted ? `${origin}/portal/${row.newPortalToken}` : null,
-    link: `${origin}/go/${row.code}`,
+    link: affiliateLink(origin, row.code),
     created_at: row.createdAt,
   }
 }

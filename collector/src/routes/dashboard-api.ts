@@ -4,11 +4,10 @@
  */
 import { type Context, Hono } from 'hono'
 import { z } from 'zod'
-import { listAffiliates } from '../affiliates/data'
-import { affiliateJson } from '../affiliates/json'
+import { affiliateJson, affiliateLink } from '../affiliates/json'
 import { insertAffiliate } from '../affiliates/service'
 import { changeCommissionStatus, listCommissions } from '../commissions/service'
-import { hubFor } from '../lib/env'
+import { hubFor, publicOrigin } from '../lib/env'
 import { ApiError } from '../lib/errors'
 import { affiliateInput } from '../lib/schemas'
 import { requireCsrf, requireSession, type SessionEnv } from '../lib/session'
@@ -16,7 +15,7 @@ import { parseStatsQuery, queryStats } from '../lib/stats-query'
 import { parseBody } from '../lib/validate'
 import { programCurrency, programExists } from '../program/data'
 import type { Mode } from '../shared'
-import { lastActivity } from '../stats/data'
+import { affiliateActivity } from '../stats/data'
 
 export const dashboardApi = new Hono<SessionEnv>()
 
@@ -56,14 +55,13 @@ dashboardApi.get('/dashboard/api/overview', async (c) => {
   // milliseconds between the two reads of the clock.
   const range = parseStatsQuery(filter)
   const statsRead = queryStats(c.env, programId, mode, filter)
-  const [stats, last, rows, currency, live] = await Promise.all([
+  const [stats, rows, currency, live] = await Promise.all([
     statsRead,
-    lastActivity(db, programId, mode, {
+    affiliateActivity(db, programId, mode, {
       from: new Date(range.from).toISOString(),
       to: new Date(range.to).toISOString(),
       sub: q.sub || undefined,
     }),
-    listAffiliates(db, programId),
     programCurrency(db, programId),
     q.live === '1'
       ? // queryStats resolves the affiliate (id or code) and refuses an unknown one.
@@ -72,13 +70,14 @@ dashboardApi.get('/dashboard/api/overview', async (c) => {
           .then(([totals, a]) => ({ totals, minutes: a.minutes, feed: a.feed }))
       : undefined,
   ])
+  const origin = publicOrigin(c.env, c.req.url)
   const links = Object.fromEntries(
-    rows.map((r) => [r.id, { link: affiliateJson(c, r).link, status: r.status }]),
+    rows.map((r) => [r.id, { link: affiliateLink(origin, r.code), status: r.status }]),
   )
   return c.json({
     currency: currency ?? 'USD',
     stats,
-    last_activity: last,
+    last_activity: Object.fromEntries(rows.flatMap((r) => (r.last ? [[r.id, r.last]] : []))),
     links,
     ...(live ? { live } : {}),
   })

@@ -1,8 +1,11 @@
-/** The dashboard's last activity per affiliate, read from the hourly rollups in workerd with the real migrations. */
+/** The dashboard's affiliates with their last activity, read from the hourly rollups in workerd with the real migrations. */
 import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import { createAffiliate, createProgram } from '../../test/helpers'
-import { lastActivity } from './data'
+import { affiliateActivity } from './data'
+
+const lastActivity = async (...args: Parameters<typeof affiliateActivity>) =>
+  Object.fromEntries((await affiliateActivity(...args)).filter((a) => a.last).map((a) => [a.id, a.last]))
 
 async function rollup(programId: string, mode: string, affiliateId: string, sub: string, hour: string) {
   await env.DB.prepare(
@@ -12,7 +15,7 @@ async function rollup(programId: string, mode: string, affiliateId: string, sub:
     .run()
 }
 
-describe('lastActivity', () => {
+describe('affiliateActivity', () => {
   it("gives each affiliate's latest hour in the range, of one program, mode and sub", async () => {
     const { program, keys } = await createProgram()
     const other = await createProgram()
@@ -40,5 +43,14 @@ describe('lastActivity', () => {
     expect(await lastActivity(env.DB, other.program.id, 'live', range)).toEqual({
       [aff_c]: '2026-03-01T10:00:00.000Z',
     })
+    // Every affiliate of the program, with what its link and state need.
+    const all = await affiliateActivity(env.DB, p, 'live', { ...range, sub: 'nothing' })
+    expect(all.map((a) => [a.id, a.status, a.last]).sort()).toEqual(
+      [
+        [aff_a, 'active', null],
+        [aff_b, 'active', null],
+      ].sort(),
+    )
+    expect(all.every((a) => typeof a.code === 'string' && a.code.length > 0)).toBe(true)
   })
 })
