@@ -115,7 +115,7 @@ const WHY = {
   reportingSub:
     'a sub-id across all 200 affiliates reads its ~73,000 day rows of the year through an index (225,578 rows read); a program × sub-id grain would fix it (architecture.md, "Reporting at scale")',
   reporting:
-    'every read is ≥ 2 D1 round trips (key or session, then the hub\'s batch) and a hop to the hub: ~35 ms locally with no data (architecture.md, "Reporting at scale")',
+    'D1 itself (its SQLite and rebuilding its answer) takes about a third of the isolate\'s time; Paris also reads the ~730 hours its days do not share with UTC days; wrangler dev\'s proxy adds ~10 ms (architecture.md, "Reporting at scale"; bench/reporting-profile.mjs)',
 }
 
 /** `higher`: the figure must be at least the target; otherwise at most. */

@@ -1,6 +1,6 @@
 import { createServer, connect as netConnect, type Socket } from 'node:net'
 import { join } from 'node:path'
-import type { BrowserContext } from 'playwright-core'
+import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import {
@@ -240,26 +240,13 @@ describe('reconnect', () => {
 describe('an overview answer older than the socket', () => {
   it('does not take the counters or the feed back to the moment it was read', async () => {
     const page = await browser.newPage()
-    let release = () => {}
-    const held = new Promise<void>((resolve) => {
-      release = resolve
-    })
-    let read = 0
     try {
       await signIn(page, collector.url, collector.adminToken)
       // The page's first overview is read at once and handed to the page only after a conversion
-      // has reached it over the socket: an answer overtaken by a live message, as a slow fetch is.
-      await page.route(
-        (url) => url.pathname === '/dashboard/api/overview',
-        async (route) => {
-          const response = await route.fetch()
-          read++
-          await held
-          await route.fulfill({ response })
-        },
-      )
+      // has reached it over the socket.
+      const held = await holdAnswers(page, (path) => path === '/dashboard/api/overview')
       await page.reload()
-      await expect.poll(() => read, { timeout: 20_000 }).toBe(1)
+      await expect.poll(() => held.read, { timeout: 20_000 }).toBe(1)
       await expect
         .poll(() => page.locator('#conn').getAttribute('data-state'), { timeout: 20_000 })
         .toBe('live')
@@ -272,13 +259,12 @@ describe('an overview answer older than the socket', () => {
       expect(sent.status, JSON.stringify(sent.body)).toBe(201)
       await expect.poll(() => counter(page, 'conversions'), { timeout: 10_000 }).toBe(String(before + 1))
 
-      release()
+      held.release()
       // The range label is written by the same step that applies the answer's live part.
       await expect.poll(() => page.locator('#range-label').textContent(), { timeout: 10_000 }).toContain('→')
       expect(await counter(page, 'conversions')).toBe(String(before + 1))
       expect(await page.locator('#feed li.feed-conversion').first().textContent()).toContain('$12.34')
     } finally {
-      release()
       await page.close()
     }
   })
@@ -291,25 +277,10 @@ describe('an overview answer older than the socket', () => {
     expect(made.status, JSON.stringify(made.body)).toBe(201)
     const lena = made.body.affiliate as { code: string; portal_url: string }
     const page = await browser.newPage()
-    let release = () => {}
-    const held = new Promise<void>((resolve) => {
-      release = resolve
-    })
-    let read = 0
-    let answered = -1
     try {
-      await page.route(
-        (url) => url.pathname.endsWith('/data.json'),
-        async (route) => {
-          const response = await route.fetch()
-          answered = ((await response.json()) as { signups: unknown[] }).signups.length
-          read++
-          await held
-          await route.fulfill({ response })
-        },
-      )
+      const held = await holdAnswers(page, (path) => path.endsWith('/data.json'))
       await page.goto(`${collector.url}${portalPath(lena.portal_url)}`)
-      await expect.poll(() => read, { timeout: 20_000 }).toBe(1)
+      await expect.poll(() => held.read, { timeout: 20_000 }).toBe(1)
       await expect
         .poll(() => page.locator('#conn').getAttribute('data-state'), { timeout: 20_000 })
         .toBe('live')
@@ -322,18 +293,41 @@ describe('an overview answer older than the socket', () => {
       expect(sent.status, JSON.stringify(sent.body)).toBe(201)
       await expect.poll(() => counter(page, 'signups'), { timeout: 10_000 }).toBe(String(before + 1))
 
-      expect(answered).toBe(0)
-      release()
+      // The answer held back has none of Lena's signups; once in, the list must show the new one.
+      expect((held.last as { signups: unknown[] }).signups).toHaveLength(0)
+      held.release()
       const rows = page.locator('#signups tbody tr:not(:has(td.empty))')
-      // The list is drawn once the answer is in; the new signup must be on it.
-      await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(answered + 1)
+      await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(1)
       expect(await counter(page, 'signups')).toBe(String(before + 1))
     } finally {
-      release()
       await page.close()
     }
   })
 })
+
+/**
+ * Holds the page's answers to the paths `matches` picks: each is read from the collector at once
+ * and handed to the page only after `release()`, as a slow fetch overtaken by live messages would
+ * be. `read` counts the answers read, `last` is the last one's JSON.
+ */
+async function holdAnswers(page: Page, matches: (path: string) => boolean) {
+  let release = () => {}
+  const held = new Promise<void>((resolve) => {
+    release = resolve
+  })
+  const state = { read: 0, last: undefined as unknown, release: () => release() }
+  await page.route(
+    (url) => matches(url.pathname),
+    async (route) => {
+      const response = await route.fetch()
+      state.last = await response.json()
+      state.read++
+      await held
+      await route.fulfill({ response })
+    },
+  )
+  return state
+}
 
 /**
  * A TCP proxy to the collector that holds the first `/v1/live` upgrade it sees: it neither
