@@ -46,6 +46,15 @@ export function meteredD1(db: D1Database, usage: D1Usage): D1Database {
             const row = (result.results[0] ?? null) as Record<string, unknown> | null
             return column === undefined ? row : (row?.[column] ?? null)
           }
+        if (prop === 'raw')
+          // raw() (drizzle's get() and values()) answers no meta, and its rows cannot be rebuilt
+          // from all()'s objects (two columns may share a name): count the statement and the rows
+          // it answered, a lower bound of what it read.
+          return async (options?: { columnNames?: boolean }) => {
+            const rows = (await target.raw(options as { columnNames: true })) as unknown[]
+            add(usage, { rows_read: Math.max(0, rows.length - (options?.columnNames ? 1 : 0)) })
+            return rows
+          }
         const value = Reflect.get(target, prop, receiver)
         return typeof value === 'function' ? value.bind(target) : value
       },

@@ -11,6 +11,7 @@ import { apiKeys, programs } from '../db/schema'
 import { fraudThresholds } from '../domain/fraud'
 import { isUniqueViolation } from '../hub/d1-writes'
 import { programSettings } from '../hub/program-config'
+import { BoundedCache } from '../lib/bounded-cache'
 import { type Env, hubFor } from '../lib/env'
 import { ApiError } from '../lib/errors'
 import { forgetBlocklist } from '../lib/ip-blocklist'
@@ -86,8 +87,20 @@ export function programNames(db: D1Database): Promise<Array<Pick<ProgramRecord, 
     .orderBy(asc(programs.createdAt))
 }
 
+/**
+ * Programs found, per isolate. A program is never deleted, so once found it exists for good: the
+ * dashboard API, which checks the program of every request before its reads, asks D1 once per
+ * program rather than once per request. Unknown ids are not kept (asked each time); bounded in
+ * entries, and only a signed-in founder reaches it.
+ */
+const knownPrograms = new BoundedCache<true>({ maxEntries: 1_000 })
+const KNOWN_PROGRAM_MS = 3_600_000
+
 export async function programExists(db: D1Database, id: string): Promise<boolean> {
+  const now = Date.now()
+  if (knownPrograms.get(id, now)) return true
   const row = await drizzle(db).select({ id: programs.id }).from(programs).where(eq(programs.id, id)).get()
+  if (row) knownPrograms.set(id, true, now + KNOWN_PROGRAM_MS)
   return row !== undefined
 }
 
