@@ -108,7 +108,6 @@ async function load(): Promise<void> {
   // out, the socket's totals may be the newer ones (a later event's message brings the rest).
   updateCounters(messages === messagesBefore || !liveTotals ? data.totals : liveTotals)
   minutes = minuteData(data.minutes)
-  minuteChart.set(minutes)
   days = seriesData(data.series)
   // Those that came while the request was out and the answer does not have happened after it.
   for (const { n, message } of arrived) if (n > messagesBefore && !has(data, message)) addEvent(data, message)
