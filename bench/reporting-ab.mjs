@@ -17,8 +17,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { shapesFor, signIn, time } from './reporting.mjs'
-import { seedYear } from './seed-year.mjs'
+import { seedForShapes, shapesFor, signIn, time } from './reporting.mjs'
 
 const [a, b, roundsArg, affiliatesArg, rowsArg, samplesArg] = process.argv.slice(2)
 if (!a || !b) {
@@ -43,12 +42,7 @@ try {
   let seeded
   let portalPath
   try {
-    seeded = await seedYear(seeding, { affiliates, rows })
-    console.log(`seeded in ${seeded.seconds.toFixed(1)} s:`, seeded.counts)
-    const portal = await seeding.api('POST', `/v1/affiliates/${seeded.affiliateIds[0]}/portal-link`, {
-      token: seeded.keys.secret,
-    })
-    portalPath = new URL(portal.body.portal_url).pathname
+    ;({ seeded, portalPath } = await seedForShapes(seeding, { affiliates, rows }))
   } finally {
     await seeding.stop()
   }

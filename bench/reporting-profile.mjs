@@ -12,8 +12,7 @@ import { readFileSync } from 'node:fs'
 import { freePort } from '../scripts/local-collector.mjs'
 import { connectInspector, selfTimes, totalTimes, whenServed } from './inspector.mjs'
 import { startMiniflareCollector } from './miniflare-collector.mjs'
-import { shapesFor, signIn, time } from './reporting.mjs'
-import { seedYear } from './seed-year.mjs'
+import { seedForShapes, shapesFor, signIn, time } from './reporting.mjs'
 import { stopOnSignal } from './signals.mjs'
 
 const shape = process.argv[2] || 'stats: year by day'
@@ -25,13 +24,9 @@ const inspectorPort = await freePort()
 const collector = await startMiniflareCollector({ inspectorPort, vars: { D1_METER: 'on' } })
 stopOnSignal(collector)
 try {
-  const seeded = await seedYear(collector, { affiliates, rows })
-  console.log(`seeded in ${seeded.seconds.toFixed(1)} s`)
-  const portal = await collector.api('POST', `/v1/affiliates/${seeded.affiliateIds[0]}/portal-link`, {
-    token: seeded.keys.secret,
-  })
+  const { seeded, portalPath } = await seedForShapes(collector, { affiliates, rows })
   const cookie = await signIn(collector.url, collector.adminToken)
-  const shapes = shapesFor(collector.url, seeded, cookie, new URL(portal.body.portal_url).pathname)
+  const shapes = shapesFor(collector.url, seeded, cookie, portalPath)
   const picked = shapes[shape]
   if (!picked) throw new Error(`no shape "${shape}"; one of: ${Object.keys(shapes).join(', ')}`)
   const [url, headers] = picked

@@ -97,12 +97,7 @@ export async function run({ affiliates = 200, rows = 1_000_000, samples = 40, mi
     let portalPath
     let wrangler
     try {
-      seeded = await seedYear(collector, { affiliates, rows })
-      console.log(`seeded in ${seeded.seconds.toFixed(1)} s:`, seeded.counts)
-      const portal = await collector.api('POST', `/v1/affiliates/${seeded.affiliateIds[0]}/portal-link`, {
-        token: seeded.keys.secret,
-      })
-      portalPath = new URL(portal.body.portal_url).pathname
+      ;({ seeded, portalPath } = await seedForShapes(collector, { affiliates, rows }))
       console.log('wrangler dev:')
       wrangler = await timeShapes(collector, seeded, portalPath, { affiliates, samples })
     } finally {
@@ -136,6 +131,19 @@ export async function run({ affiliates = 200, rows = 1_000_000, samples = 40, mi
   } finally {
     rmSync(persistTo, { recursive: true, force: true })
   }
+}
+
+/**
+ * Seeds a year on `collector` (seedYear) and gives its first affiliate a portal link: what
+ * shapesFor needs. Resolves to seedYear's answer and the link's path.
+ */
+export async function seedForShapes(collector, { affiliates, rows }) {
+  const seeded = await seedYear(collector, { affiliates, rows })
+  console.log(`seeded in ${seeded.seconds.toFixed(1)} s:`, seeded.counts)
+  const portal = await collector.api('POST', `/v1/affiliates/${seeded.affiliateIds[0]}/portal-link`, {
+    token: seeded.keys.secret,
+  })
+  return { seeded, portalPath: new URL(portal.body.portal_url).pathname }
 }
 
 /**

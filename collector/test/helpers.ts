@@ -81,6 +81,32 @@ export async function createAffiliate(sk: string, body: Record<string, unknown> 
   return res.body.affiliate as { id: string; code: string; portal_url: string; link: string }
 }
 
+/**
+ * A program with `count` affiliates and one live click at noon UTC of each of `days` days from
+ * 1 January 2026 for every affiliate × sub-id, written into `rollups` so the triggers fill every
+ * grain as the hub's writes do. Resolves to the program and its affiliates' ids.
+ */
+export async function seedNoonClicks(count: number, days: number, subs: string[] = ['']) {
+  const { program, keys } = await createProgram()
+  const ids: string[] = []
+  for (let i = 0; i < count; i++) ids.push((await createAffiliate(keys.secret)).id)
+  await env.DB.prepare(
+    `WITH RECURSIVE d(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM d WHERE n < ?4 - 1)
+     INSERT INTO rollups (program_id, mode, affiliate_id, sub, hour, currency, clicks, unique_clicks)
+     SELECT ?1, 'live', a.value, s.value, strftime('%Y-%m-%dT12', ?2 + d.n * 86400, 'unixepoch'), '', 1, 1
+     FROM json_each(?3) AS a, json_each(?5) AS s, d`,
+  )
+    .bind(
+      program.id,
+      Date.parse('2026-01-01T00:00:00Z') / 1000,
+      JSON.stringify(ids),
+      days,
+      JSON.stringify(subs),
+    )
+    .run()
+  return { programId: program.id, ids }
+}
+
 let clickSeq = 0
 /** A fresh 22-character click id, as the browser script makes. */
 export function clickId(): string {

@@ -7,7 +7,7 @@
  */
 import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import { createAffiliate, createProgram } from '../../test/helpers'
+import { seedNoonClicks } from '../../test/helpers'
 import { type D1Usage, meteredD1 } from '../lib/d1-meter'
 import { parseStatsQuery, statsFromD1 } from '../lib/stats-query'
 import { queryStatsHourly } from './hourly-reference'
@@ -17,28 +17,15 @@ const DAYS = 120
 
 describe('stats over days that cross a month', () => {
   it("reads each affiliate's month less the days outside, not every day", async () => {
-    const { program, keys } = await createProgram()
-    const ids: string[] = []
-    for (let i = 0; i < AFFILIATES; i++) ids.push((await createAffiliate(keys.secret)).id)
-    // One click at noon of each day for every affiliate, written into `rollups` so the triggers
-    // fill every grain as the hub's writes do.
-    const start = Date.parse('2026-01-01T00:00:00Z')
-    await env.DB.prepare(
-      `WITH RECURSIVE d(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM d WHERE n < ${DAYS - 1})
-       INSERT INTO rollups (program_id, mode, affiliate_id, sub, hour, currency, clicks, unique_clicks)
-       SELECT ?1, 'live', a.value, '', strftime('%Y-%m-%dT12', ?2 + d.n * 86400, 'unixepoch'), '', 1, 1
-       FROM json_each(?3) AS a, d`,
-    )
-      .bind(program.id, start / 1000, JSON.stringify(ids))
-      .run()
+    const { programId } = await seedNoonClicks(AFFILIATES, DAYS)
 
     // 2 February to 1 March, 28 days: no whole month inside, and February's part is most of it.
     const q = { from: '2026-02-02', to: '2026-03-01', interval: 'day' }
     const usage: D1Usage = { rows_read: 0, rows_written: 0, statements: 0 }
-    const stats = await statsFromD1(meteredD1(env.DB, usage), program.id, 'live', parseStatsQuery(q), null)
+    const stats = await statsFromD1(meteredD1(env.DB, usage), programId, 'live', parseStatsQuery(q), null)
     expect(stats.totals.clicks).toBe(AFFILIATES * 28)
     expect(stats.affiliates.every((a) => a.totals.clicks === 28)).toBe(true)
-    expect(stats).toEqual(await queryStatsHourly(env.DB, program.id, 'live', q))
+    expect(stats).toEqual(await queryStatsHourly(env.DB, programId, 'live', q))
     // February less its first day, and 1 March: 3 rows an affiliate and the 28 program days of
     // the series, 275 rows read, where reading each affiliate's 28 days read 1,771.
     expect(usage.rows_read).toBeLessThan(AFFILIATES * 28)

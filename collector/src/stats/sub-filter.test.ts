@@ -6,7 +6,7 @@
  */
 import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import { createAffiliate, createProgram } from '../../test/helpers'
+import { seedNoonClicks } from '../../test/helpers'
 import { type D1Usage, meteredD1 } from '../lib/d1-meter'
 import { parseStatsQuery, statsFromD1 } from '../lib/stats-query'
 
@@ -16,26 +16,16 @@ const DAYS = 120
 
 describe('stats with a sub-id filter', () => {
   it("reads the filtered sub-id's rows, not every affiliate's", async () => {
-    const { program, keys } = await createProgram()
-    const ids: string[] = []
-    for (let i = 0; i < AFFILIATES; i++) ids.push((await createAffiliate(keys.secret)).id)
-    // One click an hour at noon of each day for every affiliate × sub-id, written into `rollups`
-    // so the triggers fill every grain as the hub's writes do.
-    const start = Date.parse('2026-01-01T00:00:00Z')
-    await env.DB.prepare(
-      `WITH RECURSIVE d(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM d WHERE n < ${DAYS - 1}),
-            s(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM s WHERE n < ${SUBS - 1})
-       INSERT INTO rollups (program_id, mode, affiliate_id, sub, hour, currency, clicks, unique_clicks)
-       SELECT ?1, 'live', a.value, 'camp' || s.n, strftime('%Y-%m-%dT12', ?2 + d.n * 86400, 'unixepoch'), '', 1, 1
-       FROM json_each(?3) AS a, d, s`,
+    const { programId, ids } = await seedNoonClicks(
+      AFFILIATES,
+      DAYS,
+      Array.from({ length: SUBS }, (_, i) => `camp${i}`),
     )
-      .bind(program.id, start / 1000, JSON.stringify(ids))
-      .run()
 
     const query = async (q: Record<string, string>, affiliateId: string | null) => {
       const usage: D1Usage = { rows_read: 0, rows_written: 0, statements: 0 }
       const filter = parseStatsQuery({ from: '2026-01-01', to: '2026-04-30', interval: 'day', ...q })
-      const stats = await statsFromD1(meteredD1(env.DB, usage), program.id, 'live', filter, affiliateId)
+      const stats = await statsFromD1(meteredD1(env.DB, usage), programId, 'live', filter, affiliateId)
       return { stats, rowsRead: usage.rows_read }
     }
     const all = await query({}, null)
