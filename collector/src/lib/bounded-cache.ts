@@ -3,8 +3,9 @@
  * optionally, their total weight (a size the caller measures, e.g. characters of JSON). Least
  * recently used goes first when either bound is reached, so whatever an outsider can make the
  * collector keep, it can never grow an isolate's memory past the bounds. Used by the key caches
- * (lib/auth.ts), the IP blocklists (lib/ip-blocklist.ts) and the Health page's reconciliation
- * panel; the weight is for values whose size varies.
+ * (lib/auth.ts), the IP blocklists (lib/ip-blocklist.ts), the Health page's reconciliation
+ * panel, the stats' day formatters (lib/rollup-series.ts) and the dashboard's known programs
+ * (program/data.ts); the weight is for values whose size varies.
  */
 
 export interface BoundedCacheOptions {

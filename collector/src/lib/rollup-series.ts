@@ -4,6 +4,7 @@
  */
 import type { SeriesPoint, Totals } from '../shared'
 import { emptyTotals } from '../shared'
+import { BoundedCache } from './bounded-cache'
 
 export interface RollupSums {
   hour: string
@@ -37,11 +38,10 @@ export function addSums(t: Totals, r: Omit<RollupSums, 'hour'>): void {
  * than using one (in Node's V8, 130–360 µs against about 3 µs a call), and every stats read by
  * day needs one. Bounded in entries; only names that are valid zones get in.
  */
-const dayFormats = new Map<string, Intl.DateTimeFormat>()
-const MAX_DAY_FORMATS = 64
+const dayFormats = new BoundedCache<Intl.DateTimeFormat>({ maxEntries: 64 })
 
 function dayFormat(tz: string): Intl.DateTimeFormat {
-  let format = dayFormats.get(tz)
+  let format = dayFormats.get(tz, 0)
   if (!format) {
     format = new Intl.DateTimeFormat('en-CA', {
       timeZone: tz,
@@ -49,8 +49,7 @@ function dayFormat(tz: string): Intl.DateTimeFormat {
       month: '2-digit',
       day: '2-digit',
     })
-    if (dayFormats.size >= MAX_DAY_FORMATS) dayFormats.delete(dayFormats.keys().next().value as string)
-    dayFormats.set(tz, format)
+    dayFormats.set(tz, format, Number.POSITIVE_INFINITY)
   }
   return format
 }
