@@ -22,7 +22,7 @@ import { addAt, advanceMinutes, bump, type ChartData, createChart, minuteData, s
 import { tickChecklist } from './checklist'
 import { createCommissionList } from './commission-list'
 import { byId, h, setConnection, throttle, wireCopyButtons } from './dom'
-import { connectLive } from './live'
+import { connectLive, liveJournal } from './live'
 import { applyApplication } from './pending'
 import { addTotals, diffTotals, isZero, keepRecent, reconcileTotals } from './totals-delta'
 import { prependFeed, updateCounters } from './widgets'
@@ -81,11 +81,9 @@ let range: Totals | undefined
 /** Totals of the last live message: the next one's difference from it is what its event did. */
 let baseline: Totals | undefined
 let liveTotals: Totals | undefined
-/** Live messages received so far: an overview read before the latest one must not undo it. */
-let messages = 0
-/** The last feed items the socket brought (the feed's length at most), with when they came. */
-let arrived: { n: number; item: LiveFeedItem }[] = []
 const FEED_MAX = 50
+/** The live messages and the feed items they brought, so an overview read before them cannot undo them. */
+const heard = liveJournal<LiveFeedItem>(FEED_MAX)
 
 /** Events applied locally, kept a few seconds so a refetch that missed them doesn't undo them. */
 interface Applied {
@@ -118,7 +116,7 @@ function renderRange(): void {
 
 async function loadOverview(withLive: boolean): Promise<void> {
   const started = Date.now()
-  const messagesBefore = messages
+  const mark = heard.mark()
   const o = await api<Overview>('overview', { query: rangeQuery(withLive) })
   const since = started - UNSEEN_MS
   journal = journal.filter((e) => e.received >= Date.now() - 4 * UNSEEN_MS)
@@ -166,16 +164,14 @@ async function loadOverview(withLive: boolean): Promise<void> {
   if (o.live) {
     // The socket is ordered and the answer is not: a message that came while the request was out
     // may be newer than what the hub answered, so then the counters keep the socket's totals.
-    if (messages === messagesBefore || !liveTotals) liveTotals = o.live.totals
+    const meanwhile = heard.since(mark)
+    if (!meanwhile.any || !liveTotals) liveTotals = o.live.totals
     updateCounters(liveTotals, currency)
     minutes = minuteData(o.live.minutes)
     feed.replaceChildren()
     for (const item of [...o.live.feed].reverse()) prependFeed(feed, item, FEED_MAX)
     // Items the socket brought meanwhile that the answer does not have happened after it was read.
-    for (const item of notIn(
-      o.live.feed,
-      arrived.filter((a) => a.n > messagesBefore),
-    )) {
+    for (const item of notIn(o.live.feed, meanwhile.items)) {
       prependFeed(feed, item, FEED_MAX)
       bump(minutes, Date.parse(item.at) / 1000, item.type)
     }
@@ -187,17 +183,15 @@ async function loadOverview(withLive: boolean): Promise<void> {
 }
 
 /** The socket's items, oldest first, less one match each for the items the answer already has. */
-function notIn(answer: LiveFeedItem[], items: { item: LiveFeedItem }[]): LiveFeedItem[] {
+function notIn(answer: LiveFeedItem[], items: LiveFeedItem[]): LiveFeedItem[] {
   const key = (i: LiveFeedItem) => JSON.stringify([i.type, i.at, i.affiliate?.id ?? null, i.amount ?? null])
   const had = new Map<string, number>()
   for (const i of answer) had.set(key(i), (had.get(key(i)) ?? 0) + 1)
-  return items
-    .map((a) => a.item)
-    .filter((i) => {
-      const left = had.get(key(i)) ?? 0
-      if (left) had.set(key(i), left - 1)
-      return !left
-    })
+  return items.filter((i) => {
+    const left = had.get(key(i)) ?? 0
+    if (left) had.set(key(i), left - 1)
+    return !left
+  })
 }
 
 /** The later of the rollups' hour and a live event's exact time (both ISO 8601, UTC). */
@@ -297,20 +291,19 @@ function onLive(message: LiveMessage): void {
     applyApplication(message)
     return
   }
-  messages++
   tickChecklist(message)
   liveTotals = message.totals
   updateCounters(message.totals, currency)
   const delta = baseline ? diffTotals(message.totals, baseline) : undefined
   baseline = message.totals
-  if (message.type === 'snapshot') return
+  if (message.type === 'snapshot') return heard.add()
   const at = Date.parse(message.at)
   const affiliate = message.affiliate?.id ?? null
-  if (!filter.affiliate || affiliate === filter.affiliate) {
+  if (filter.affiliate && affiliate !== filter.affiliate) heard.add()
+  else {
     const { totals: _t, ...item } = message
     prependFeed(feed, item, FEED_MAX)
-    arrived.push({ n: messages, item })
-    if (arrived.length > FEED_MAX) arrived = arrived.slice(-FEED_MAX)
+    heard.add(item)
     advanceMinutes(minutes)
     if (bump(minutes, at / 1000, message.type)) minuteChart.set(minutes)
   }

@@ -3,8 +3,10 @@
  * jitter, pings every 25 s (answered by the hub's auto-response, without waking it) and treats a
  * missing pong as a dead connection. A socket that has not opened within OPEN_WITHIN_MS is given
  * up and tried again: a browser leaves an upgrade nobody answers (a stalled proxy, a hub that
- * never loads) "connecting" for minutes, and the page would say so all that time. Every (re)connect starts with a fresh snapshot from the
- * server; `onReconnect` lets the page refetch what the snapshot doesn't carry.
+ * never loads) "connecting" for minutes, and the page would say so all that time. Every
+ * (re)connect starts with a fresh snapshot from the server; `onReconnect` lets the page refetch
+ * what the snapshot doesn't carry, and `liveJournal` keeps such a refetch from undoing newer
+ * messages.
  */
 import type { LiveMessage } from '../../shared'
 
@@ -83,4 +85,28 @@ export function connectLive(options: LiveOptions): void {
     if (document.visibilityState === 'visible') nudge()
   })
   open()
+}
+
+/**
+ * What the socket brought while a fetch was out. The socket is ordered and a fetch is not: an
+ * answer read before a message can arrive after it. Take `mark()` before the fetch; after it,
+ * `since(mark)` says whether any message came meanwhile (then the socket's totals are the newer
+ * ones) and gives the items kept among them (the last `max`), which the answer may lack.
+ */
+export function liveJournal<T>(max: number) {
+  let count = 0
+  let kept: Array<{ n: number; item: T }> = []
+  return {
+    /** Counts a message, and keeps `item` when one is given. */
+    add(item?: T): void {
+      count++
+      if (item === undefined) return
+      kept.push({ n: count, item })
+      if (kept.length > max) kept = kept.slice(-max)
+    },
+    mark: (): number => count,
+    since(mark: number): { any: boolean; items: T[] } {
+      return { any: count !== mark, items: kept.filter((k) => k.n > mark).map((k) => k.item) }
+    },
+  }
 }

@@ -7,7 +7,7 @@ import type { LiveEventType, LiveMessage, MinutePoint, SeriesPoint, Totals } fro
 import { formatMoney } from '../format'
 import { advanceMinutes, bump, type ChartData, createChart, minuteData, seriesData } from './charts'
 import { byId, debounce, fillBody, h, setConnection, wireCopyButtons } from './dom'
-import { connectLive } from './live'
+import { connectLive, liveJournal } from './live'
 import { type PortalPayoutData, renderPayouts } from './portal-payouts'
 import { statusPill, updateCounters } from './widgets'
 
@@ -92,25 +92,24 @@ function renderLists(d: PortalData): void {
   )
 }
 
-/** Live messages received, and the totals of the last: a load read before it must not undo it. */
-let messages = 0
+/** The last live message's totals, and the messages (signups and conversions kept) since a load began. */
 let liveTotals: Totals | undefined
 type EventMessage = Extract<LiveMessage, { type: LiveEventType; at: string }>
-/** The last signups and conversions the socket brought, numbered as `messages` counts them. */
-let arrived: { n: number; message: EventMessage }[] = []
+const heard = liveJournal<EventMessage>(50)
 
 async function load(): Promise<void> {
-  const messagesBefore = messages
+  const mark = heard.mark()
   const res = await fetch(`/portal/${encodeURIComponent(token)}/data.json?tz=${encodeURIComponent(tz)}`)
   if (!res.ok) throw new Error(`HTTP ${res.status}`)
   data = (await res.json()) as PortalData
   // The socket is ordered and the answer is not: after a message that came while the request was
   // out, the socket's totals may be the newer ones (a later event's message brings the rest).
-  updateCounters(messages === messagesBefore || !liveTotals ? data.totals : liveTotals)
+  const meanwhile = heard.since(mark)
+  updateCounters(!meanwhile.any || !liveTotals ? data.totals : liveTotals)
   minutes = minuteData(data.minutes)
   days = seriesData(data.series)
   // Those that came while the request was out and the answer does not have happened after it.
-  for (const { n, message } of arrived) if (n > messagesBefore && !has(data, message)) addEvent(data, message)
+  for (const message of meanwhile.items) if (!has(data, message)) addEvent(data, message)
   dayChart.set(days)
   minuteChart.set(minutes)
   renderLists(data)
@@ -136,15 +135,10 @@ function addEvent(d: PortalData, m: EventMessage): void {
 const reload = debounce(() => void load().catch(console.error), 300)
 
 function onLive(message: LiveMessage): void {
-  messages++
+  heard.add(message.type === 'signup' || message.type === 'conversion' ? message : undefined)
   liveTotals = message.totals
   updateCounters(message.totals)
-  if (message.type === 'snapshot') return
-  if (message.type === 'signup' || message.type === 'conversion') {
-    arrived.push({ n: messages, message })
-    if (arrived.length > 50) arrived = arrived.slice(-50)
-  }
-  if (!data) return
+  if (message.type === 'snapshot' || !data) return
   advanceMinutes(minutes)
   if (message.type === 'signup' || message.type === 'conversion') {
     addEvent(data, message)
