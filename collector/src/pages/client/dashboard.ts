@@ -296,7 +296,10 @@ function onLive(message: LiveMessage): void {
   updateCounters(message.totals, currency)
   const delta = baseline ? diffTotals(message.totals, baseline) : undefined
   baseline = message.totals
-  if (message.type === 'snapshot') return heard.add()
+  if (message.type === 'snapshot') {
+    heard.add()
+    return
+  }
   const at = Date.parse(message.at)
   const affiliate = message.affiliate?.id ?? null
   if (filter.affiliate && affiliate !== filter.affiliate) heard.add()
